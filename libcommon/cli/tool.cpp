@@ -1,0 +1,163 @@
+#include "cli/tool.h"
+
+#include <exception>
+#include <iostream>
+#include <sstream>
+
+#include <c10/util/Exception.h>
+
+#include "cli/config_schema.h"
+#include "cli/logging.h"
+#include "io/atomic_output.h"
+#include "util/build_info.h"
+#include "util/errors.h"
+#include "util/torch_runtime.h"
+
+namespace po = boost::program_options;
+
+namespace due {
+namespace {
+
+std::string quote_argument(const std::string& argument) {
+  if (!argument.empty() && argument.find_first_of(" \t\n'\"\\$`*?[]{}()<>|;&!#~") == std::string::npos)
+    return argument;
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::string g_terminate_tool = "due";
+
+[[noreturn]] void on_terminate() {
+  std::cerr << g_terminate_tool << ": internal error: terminated unexpectedly" << std::endl;
+  std::_Exit(kExitInternal);
+}
+
+}  // namespace
+
+Provenance ToolContext::provenance() const {
+  Provenance p = make_provenance(tool);
+  p.seed = static_cast<std::int64_t>(seed);
+  p.config_yaml = config.to_yaml();
+  p.command_line = command_line;
+  return p;
+}
+
+std::string ToolContext::option(const std::string& name) const {
+  return options.count(name) ? options[name].as<std::string>() : std::string();
+}
+
+ToolCli::ToolCli(std::string tool, std::string summary)
+    : tool_(std::move(tool)),
+      summary_(std::move(summary)),
+      tool_options_("Options"),
+      common_options_("Common options") {
+  common_options_.add_options()
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit")
+      ("config,c", po::value<std::string>()->value_name("FILE"), "experiment config (YAML), e.g. pipelines/phantom.yaml")
+      ("set", po::value<std::vector<std::string>>()->value_name("KEY=VALUE")->composing(),
+       "override one config key (repeatable), e.g. --set preprocess.phantom.patients=10")
+      ("print-config", "print the effective config (defaults < file < flags < --set) and exit")
+      ("seed", po::value<std::string>()->value_name("N"), "random seed (config: seed)")
+      ("device", po::value<std::string>()->value_name("DEV"), "auto | cpu | cuda | cuda:N (config: device)")
+      ("threads", po::value<std::string>()->value_name("N"), "CPU threads, 0 = all cores (config: threads)")
+      ("log-level", po::value<std::string>()->value_name("LEVEL"),
+       "debug | info | warn | error | quiet (config: log_level)");
+}
+
+void ToolCli::add_config_flag(const std::string& flag, const std::string& key, const std::string& help) {
+  tool_options_.add_options()(flag.c_str(), po::value<std::string>()->value_name("VALUE"),
+                              (help + " (config: " + key + ")").c_str());
+  config_flags_.emplace_back(flag, key);
+}
+
+std::string ToolCli::help_text() const {
+  std::ostringstream out;
+  out << "Usage: " << tool_ << " [options]\n\n" << summary_ << "\n\n";
+  if (!not_built_.empty()) out << "Not built yet: " << not_built_ << "\n\n";
+  if (!tool_options_.options().empty()) out << tool_options_ << '\n';
+  out << common_options_;
+  if (!epilog_.empty()) out << '\n' << epilog_ << '\n';
+  out << "\nExit status: 0 success, 2 bad input or usage, 1 internal failure.\n";
+  return out.str();
+}
+
+int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& body) {
+  g_terminate_tool = tool_;
+  std::set_terminate(on_terminate);
+  set_log_tool_name(tool_);
+  try {
+    po::options_description all;
+    all.add(tool_options_).add(common_options_);
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    po::notify(vm);
+    if (vm.count("help")) {
+      std::cout << help_text();
+      return kExitOk;
+    }
+    if (vm.count("version")) {
+      std::cout << tool_ << ' ' << version() << " (" << git_hash() << ")\n";
+      return kExitOk;
+    }
+
+    ToolContext context{tool_, Config(toolkit_config_schema()), vm, "", 0, 1, "cpu"};
+    std::ostringstream command_line;
+    for (int i = 0; i < argc; ++i) command_line << (i ? " " : "") << quote_argument(argv[i]);
+    context.command_line = command_line.str();
+
+    Config& config = context.config;
+    if (vm.count("config")) config.merge_file(vm["config"].as<std::string>());
+    for (const auto& [flag, key] : config_flags_) {
+      if (vm.count(flag)) config.set(key, vm[flag].as<std::string>(), "--" + flag);
+    }
+    for (const char* flag : {"seed", "device", "threads"}) {
+      if (vm.count(flag)) config.set(flag, vm[flag].as<std::string>(), std::string("--") + flag);
+    }
+    if (vm.count("log-level")) config.set("log_level", vm["log-level"].as<std::string>(), "--log-level");
+    if (vm.count("set")) {
+      for (const std::string& assignment : vm["set"].as<std::vector<std::string>>()) config.apply_assignment(assignment);
+    }
+    if (vm.count("print-config")) {
+      std::cout << config.to_yaml();
+      return kExitOk;
+    }
+
+    try {
+      set_log_level(parse_log_level(config.get_string("log_level")));
+    } catch (const InputError& e) {
+      config.fail("log_level", std::string("is invalid: ") + e.what());
+    }
+    if (!not_built_.empty()) throw NotBuiltYet(not_built_ + " is not built yet (see --help)");
+
+    const std::int64_t seed = config.get_int("seed");
+    if (seed < 0) config.fail("seed", "must be >= 0");
+    context.seed = static_cast<std::uint64_t>(seed);
+    context.threads = configure_threads(static_cast<int>(config.get_int("threads")));
+    context.device = resolve_device(config.get_string("device"));
+    seed_torch(context.seed);
+    install_interrupt_cleanup();
+    log_debug("threads ", context.threads, ", device ", context.device, ", seed ", context.seed);
+    return body(context);
+  } catch (const po::error& e) {
+    std::cerr << tool_ << ": error: " << e.what() << " (see --help)" << std::endl;
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    std::cerr << tool_ << ": error: " << e.what() << std::endl;
+    return kExitBadInput;
+  } catch (const c10::Error& e) {
+    std::cerr << tool_ << ": internal error: " << first_line(e.what_without_backtrace()) << std::endl;
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    std::cerr << tool_ << ": internal error: " << first_line(e.what()) << std::endl;
+    return kExitInternal;
+  } catch (...) {
+    std::cerr << tool_ << ": internal error: unknown exception" << std::endl;
+    return kExitInternal;
+  }
+}
+
+}  // namespace due

@@ -1,0 +1,34 @@
+#pragma once
+// Every output is written under a temporary name in its final folder and renamed when complete, so a stage
+// that crashes or is killed never leaves a file under the final name that `make` would take as done.
+#include <string>
+
+namespace due {
+
+class AtomicOutput {
+ public:
+  // Checks that the folder exists and is writable (InputError otherwise) and picks a temporary name
+  // ".NAME.tmp-PID-N" beside the final path.
+  explicit AtomicOutput(std::string final_path);
+  ~AtomicOutput();  // removes the temporary file unless committed
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+
+  const std::string& temp_path() const { return temp_path_; }
+  const std::string& final_path() const { return final_path_; }
+  // Flushes the temporary file to disk and renames it to the final path (atomic within a file system).
+  void commit();
+  bool committed() const { return committed_; }
+
+ private:
+  std::string final_path_;
+  std::string temp_path_;
+  bool committed_ = false;
+  int slot_ = -1;
+};
+
+// Removes the temporary files of unfinished outputs when the process gets SIGINT, SIGTERM or SIGHUP, then
+// lets the signal end the process as it would have. Called once by the tool runner.
+void install_interrupt_cleanup();
+
+}  // namespace due

@@ -1,0 +1,447 @@
+#include "io/h5_sample_file.h"
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "io/atomic_output.h"
+#include "util/errors.h"
+
+namespace due {
+namespace {
+
+constexpr std::size_t kSmallChunkBytes = 64 * 1024;
+constexpr std::size_t kMaxRowsPerChunk = 1024;
+
+H5::StrType utf8_string_type() {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  return type;
+}
+
+std::size_t element_count(const std::vector<std::size_t>& shape) {
+  std::size_t n = 1;
+  for (std::size_t extent : shape) n *= extent;
+  return n;
+}
+
+std::size_t element_bytes(ElementType type) {
+  switch (type) {
+    case ElementType::Float32: return 4;
+    case ElementType::UInt8: return 1;
+    case ElementType::String: return sizeof(char*);
+  }
+  return 1;
+}
+
+const H5::DataType& memory_type(ElementType type) {
+  static const H5::StrType string_type = utf8_string_type();
+  switch (type) {
+    case ElementType::Float32: return H5::PredType::NATIVE_FLOAT;
+    case ElementType::UInt8: return H5::PredType::NATIVE_UINT8;
+    case ElementType::String: return string_type;
+  }
+  return H5::PredType::NATIVE_UINT8;
+}
+
+const char* type_name(ElementType type) {
+  switch (type) {
+    case ElementType::Float32: return "float32";
+    case ElementType::UInt8: return "uint8";
+    case ElementType::String: return "string";
+  }
+  return "?";
+}
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::ostringstream out;
+  out << '[';
+  for (std::size_t i = 0; i < dims.size(); ++i) out << (i ? "," : "") << dims[i];
+  out << ']';
+  return out.str();
+}
+
+std::string expected_shape_text(const std::vector<std::size_t>& sample_shape) {
+  std::ostringstream out;
+  out << "[N";
+  for (std::size_t extent : sample_shape) {
+    out << ',';
+    if (extent == 0) {
+      out << '*';
+    } else {
+      out << extent;
+    }
+  }
+  out << ']';
+  return out.str();
+}
+
+std::string h5_detail(const H5::Exception& e) {
+  std::string detail = e.getDetailMsg();
+  return detail.empty() ? "HDF5 error" : detail;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+struct SampleFileWriter::Impl {
+  struct Column {
+    ColumnSpec spec;
+    H5::DataSet dataset;
+    std::size_t elements = 0;
+    bool written_this_row = false;
+  };
+
+  AtomicOutput output;
+  H5::H5File file;
+  std::vector<Column> columns;
+  std::map<std::string, std::size_t> index;
+  std::size_t rows = 0;
+
+  explicit Impl(const std::string& final_path) : output(final_path) {}
+
+  Column& column(const std::string& name, ElementType type) {
+    const auto it = index.find(name);
+    if (it == index.end()) throw std::logic_error(output.final_path() + ": no column '" + name + "' in this schema");
+    Column& c = columns[it->second];
+    if (c.spec.type != type)
+      throw std::logic_error(output.final_path() + ": column '" + name + "' holds " + type_name(c.spec.type));
+    if (c.written_this_row) throw std::logic_error(output.final_path() + ": column '" + name + "' written twice in a row");
+    return c;
+  }
+
+  void write(Column& c, const void* data) {
+    std::vector<hsize_t> dims{static_cast<hsize_t>(rows + 1)};
+    for (std::size_t extent : c.spec.sample_shape) dims.push_back(extent);
+    c.dataset.extend(dims.data());
+    H5::DataSpace file_space = c.dataset.getSpace();
+    std::vector<hsize_t> start(dims.size(), 0), count(dims);
+    start[0] = rows;
+    count[0] = 1;
+    file_space.selectHyperslab(H5S_SELECT_SET, count.data(), start.data());
+    H5::DataSpace memory_space(static_cast<int>(count.size()), count.data());
+    c.dataset.write(data, memory_type(c.spec.type), memory_space, file_space);
+    c.written_this_row = true;
+  }
+};
+
+SampleFileWriter::SampleFileWriter(const std::string& final_path, const std::string& schema_name, int schema_version,
+                                   std::vector<ColumnSpec> columns, int gzip_level)
+    : impl_(std::make_unique<Impl>(final_path)) {
+  H5::Exception::dontPrint();
+  try {
+    impl_->file = H5::H5File(impl_->output.temp_path(), H5F_ACC_TRUNC);
+    for (ColumnSpec& spec : columns) {
+      Impl::Column c;
+      c.elements = element_count(spec.sample_shape);
+      std::vector<hsize_t> dims{0}, max_dims{H5S_UNLIMITED}, chunk{1};
+      for (std::size_t extent : spec.sample_shape) {
+        dims.push_back(extent);
+        max_dims.push_back(extent);
+        chunk.push_back(extent);
+      }
+      // Images and masks get one sample per chunk (random access by sample, compressed alone); per-sample
+      // scalars and short vectors share chunks, or a file of thousands of samples would be mostly chunk index.
+      const std::size_t row_bytes = std::max<std::size_t>(1, c.elements * element_bytes(spec.type));
+      const bool is_array = spec.sample_shape.size() >= 2;
+      chunk[0] = is_array ? 1 : std::clamp<std::size_t>(kSmallChunkBytes / row_bytes, 1, kMaxRowsPerChunk);
+      H5::DSetCreatPropList properties;
+      properties.setChunk(static_cast<int>(chunk.size()), chunk.data());
+      if (gzip_level > 0 && spec.type != ElementType::String) {
+        properties.setShuffle();
+        properties.setDeflate(static_cast<unsigned>(gzip_level));
+      }
+      H5::DataSpace space(static_cast<int>(dims.size()), dims.data(), max_dims.data());
+      const H5::DataType& file_type = spec.type == ElementType::Float32 ? H5::PredType::IEEE_F32LE
+                                      : spec.type == ElementType::UInt8 ? H5::PredType::STD_U8LE
+                                                                        : memory_type(ElementType::String);
+      c.dataset = impl_->file.createDataSet(spec.name, file_type, space, properties);
+      c.spec = std::move(spec);
+      impl_->index[c.spec.name] = impl_->columns.size();
+      impl_->columns.push_back(std::move(c));
+    }
+  } catch (const H5::Exception& e) {
+    throw InputError(final_path + ": cannot create HDF5 file (" + h5_detail(e) + ")");
+  }
+  set_attribute("schema", schema_name);
+  set_attribute("schema_version", static_cast<std::int64_t>(schema_version));
+}
+
+SampleFileWriter::~SampleFileWriter() {
+  try {
+    impl_->file.close();
+  } catch (...) {
+  }
+}
+
+void SampleFileWriter::put(const std::string& column, const float* data) {
+  impl_->write(impl_->column(column, ElementType::Float32), data);
+}
+
+void SampleFileWriter::put(const std::string& column, const std::uint8_t* data) {
+  impl_->write(impl_->column(column, ElementType::UInt8), data);
+}
+
+void SampleFileWriter::put(const std::string& column, const std::string& value) {
+  const char* text = value.c_str();
+  impl_->write(impl_->column(column, ElementType::String), &text);
+}
+
+void SampleFileWriter::end_row() {
+  for (Impl::Column& c : impl_->columns) {
+    if (!c.written_this_row)
+      throw std::logic_error(impl_->output.final_path() + ": row " + std::to_string(impl_->rows) + " lacks column '" +
+                             c.spec.name + "'");
+  }
+  for (Impl::Column& c : impl_->columns) c.written_this_row = false;
+  ++impl_->rows;
+}
+
+std::size_t SampleFileWriter::rows() const { return impl_->rows; }
+
+void SampleFileWriter::set_attribute(const std::string& name, const std::string& value) {
+  const H5::StrType type = utf8_string_type();
+  if (impl_->file.attrExists(name)) impl_->file.removeAttr(name);
+  H5::Attribute attribute = impl_->file.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attribute.write(type, H5std_string(value));
+}
+
+void SampleFileWriter::set_attribute(const std::string& name, std::int64_t value) {
+  if (impl_->file.attrExists(name)) impl_->file.removeAttr(name);
+  H5::Attribute attribute = impl_->file.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+  attribute.write(H5::PredType::NATIVE_INT64, &value);
+}
+
+void SampleFileWriter::set_provenance(const Provenance& p) {
+  set_attribute("tool", p.tool);
+  set_attribute("version", p.version);
+  set_attribute("git_hash", p.git_hash);
+  set_attribute("seed", p.seed);
+  set_attribute("config", p.config_yaml);
+  set_attribute("command_line", p.command_line);
+  set_attribute("created", p.created);
+}
+
+void SampleFileWriter::commit() {
+  for (const Impl::Column& c : impl_->columns) {
+    if (c.written_this_row)
+      throw std::logic_error(impl_->output.final_path() + ": commit in the middle of a row");
+  }
+  try {
+    impl_->file.flush(H5F_SCOPE_GLOBAL);
+    for (Impl::Column& c : impl_->columns) c.dataset.close();
+    impl_->file.close();
+  } catch (const H5::Exception& e) {
+    throw InputError(impl_->output.final_path() + ": cannot finish HDF5 file (" + h5_detail(e) + ")");
+  }
+  impl_->output.commit();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+struct SampleFileReader::Impl {
+  struct Column {
+    ElementType type;
+    std::vector<std::size_t> sample_shape;
+    std::size_t elements = 0;
+    H5::DataSet dataset;
+  };
+  std::string path;
+  H5::H5File file;
+  std::size_t rows = 0;
+  std::map<std::string, Column> columns;
+
+  const Column& column(const std::string& name) const {
+    const auto it = columns.find(name);
+    if (it == columns.end()) throw std::logic_error(path + ": column '" + name + "' was not opened");
+    return it->second;
+  }
+
+  void read(const std::string& name, ElementType type, std::size_t first, std::size_t count, void* out) const {
+    const Column& c = column(name);
+    if (c.type != type) throw std::logic_error(path + ": column '" + name + "' holds " + type_name(c.type));
+    if (first + count > rows)
+      throw std::out_of_range(path + ": rows " + std::to_string(first) + ".." + std::to_string(first + count) +
+                              " of '" + name + "' exceed its " + std::to_string(rows) + " rows");
+    if (count == 0) return;
+    try {
+      H5::DataSpace file_space = c.dataset.getSpace();
+      std::vector<hsize_t> start(c.sample_shape.size() + 1, 0), extent{static_cast<hsize_t>(count)};
+      for (std::size_t e : c.sample_shape) extent.push_back(e);
+      start[0] = first;
+      file_space.selectHyperslab(H5S_SELECT_SET, extent.data(), start.data());
+      H5::DataSpace memory_space(static_cast<int>(extent.size()), extent.data());
+      c.dataset.read(out, memory_type(type), memory_space, file_space);
+    } catch (const H5::Exception& e) {
+      throw InputError(path + ": cannot read rows " + std::to_string(first) + ".." +
+                       std::to_string(first + count - 1) + " of '/" + name + "' (corrupted data: " + h5_detail(e) +
+                       ")");
+    }
+  }
+};
+
+SampleFileReader::SampleFileReader(const std::string& path, const std::string& schema_name, int schema_version,
+                                   const std::vector<ColumnSpec>& expected)
+    : impl_(std::make_unique<Impl>()) {
+  H5::Exception::dontPrint();
+  impl_->path = path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");
+  try {
+    if (!H5::H5File::isHdf5(path)) throw InputError(path + ": not an HDF5 file");
+    impl_->file = H5::H5File(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception& e) {
+    throw InputError(path + ": cannot open as HDF5, the file is truncated or corrupted (" + h5_detail(e) + ")");
+  }
+  if (!has_attribute("schema"))
+    throw InputError(path + ": not a due '" + schema_name + "' file (no 'schema' attribute)");
+  const std::string found_schema = string_attribute("schema");
+  if (found_schema != schema_name)
+    throw InputError(path + ": holds schema '" + found_schema + "', expected '" + schema_name + "'");
+  const std::int64_t found_version = has_attribute("schema_version") ? int_attribute("schema_version") : -1;
+  if (found_version != schema_version)
+    throw InputError(path + ": schema '" + schema_name + "' version " + std::to_string(found_version) +
+                     ", this build reads version " + std::to_string(schema_version));
+
+  bool first_column = true;
+  for (const ColumnSpec& spec : expected) {
+    Impl::Column c;
+    c.type = spec.type;
+    try {
+      if (!impl_->file.nameExists(spec.name)) throw InputError(path + ": missing dataset '/" + spec.name + "'");
+      c.dataset = impl_->file.openDataSet(spec.name);
+      const H5T_class_t type_class = c.dataset.getTypeClass();
+      const std::size_t type_size = c.dataset.getDataType().getSize();
+      const bool type_ok =
+          (spec.type == ElementType::Float32 && type_class == H5T_FLOAT && type_size == 4) ||
+          (spec.type == ElementType::UInt8 && type_class == H5T_INTEGER && type_size == 1 &&
+           c.dataset.getIntType().getSign() == H5T_SGN_NONE) ||
+          (spec.type == ElementType::String && type_class == H5T_STRING);
+      if (!type_ok)
+        throw InputError(path + ": dataset '/" + spec.name + "' does not hold " + type_name(spec.type) + " values");
+      const H5::DataSpace space = c.dataset.getSpace();
+      std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+      space.getSimpleExtentDims(dims.data());
+      bool shape_ok = dims.size() == spec.sample_shape.size() + 1;
+      for (std::size_t i = 0; shape_ok && i < spec.sample_shape.size(); ++i) {
+        shape_ok = spec.sample_shape[i] == 0 || dims[i + 1] == spec.sample_shape[i];
+      }
+      if (shape_ok && !first_column && dims[0] != impl_->rows) shape_ok = false;
+      if (!shape_ok) {
+        std::string expected_text = expected_shape_text(spec.sample_shape);
+        if (!first_column) expected_text.replace(1, 1, std::to_string(impl_->rows));
+        throw InputError(path + ": dataset '/" + spec.name + "' has shape " + shape_text(dims) + ", expected " +
+                         expected_text);
+      }
+      if (first_column) impl_->rows = dims[0];
+      first_column = false;
+      c.sample_shape.assign(dims.begin() + 1, dims.end());
+      c.elements = element_count(c.sample_shape);
+    } catch (const H5::Exception& e) {
+      throw InputError(path + ": cannot read dataset '/" + spec.name + "' (" + h5_detail(e) + ")");
+    }
+    impl_->columns.emplace(spec.name, std::move(c));
+  }
+}
+
+SampleFileReader::~SampleFileReader() = default;
+SampleFileReader::SampleFileReader(SampleFileReader&&) noexcept = default;
+SampleFileReader& SampleFileReader::operator=(SampleFileReader&&) noexcept = default;
+
+const std::string& SampleFileReader::path() const { return impl_->path; }
+std::size_t SampleFileReader::rows() const { return impl_->rows; }
+
+const std::vector<std::size_t>& SampleFileReader::sample_shape(const std::string& column) const {
+  return impl_->column(column).sample_shape;
+}
+
+std::size_t SampleFileReader::sample_elements(const std::string& column) const {
+  return impl_->column(column).elements;
+}
+
+void SampleFileReader::read_rows(const std::string& column, std::size_t first, std::size_t count, float* out) const {
+  impl_->read(column, ElementType::Float32, first, count, out);
+}
+
+void SampleFileReader::read_rows(const std::string& column, std::size_t first, std::size_t count,
+                                 std::uint8_t* out) const {
+  impl_->read(column, ElementType::UInt8, first, count, out);
+}
+
+namespace {
+// The library allocates each variable-length string it reads; copy them out and hand them back.
+std::vector<std::string> take_strings(std::vector<char*>& pointers) {
+  std::vector<std::string> values;
+  values.reserve(pointers.size());
+  for (char* p : pointers) values.emplace_back(p ? p : "");
+  if (!pointers.empty()) {
+    const hsize_t n = pointers.size();
+    H5::DataSpace space(1, &n);
+    H5::DataSet::vlenReclaim(pointers.data(), memory_type(ElementType::String), space);
+  }
+  return values;
+}
+}  // namespace
+
+std::vector<std::string> SampleFileReader::read_strings(const std::string& column) const {
+  std::vector<char*> pointers(impl_->rows, nullptr);
+  impl_->read(column, ElementType::String, 0, impl_->rows, pointers.data());
+  return take_strings(pointers);
+}
+
+std::string SampleFileReader::read_string(const std::string& column, std::size_t row) const {
+  std::vector<char*> pointers(1, nullptr);
+  impl_->read(column, ElementType::String, row, 1, pointers.data());
+  return take_strings(pointers).front();
+}
+
+bool SampleFileReader::has_attribute(const std::string& name) const {
+  try {
+    return impl_->file.attrExists(name);
+  } catch (const H5::Exception&) {
+    return false;
+  }
+}
+
+std::string SampleFileReader::string_attribute(const std::string& name) const {
+  try {
+    const H5::Attribute attribute = impl_->file.openAttribute(name);
+    if (attribute.getTypeClass() != H5T_STRING)
+      throw InputError(impl_->path + ": attribute '" + name + "' is not a string");
+    H5std_string value;
+    attribute.read(attribute.getStrType(), value);
+    return value;
+  } catch (const H5::Exception& e) {
+    throw InputError(impl_->path + ": cannot read attribute '" + name + "' (" + h5_detail(e) + ")");
+  }
+}
+
+std::int64_t SampleFileReader::int_attribute(const std::string& name) const {
+  try {
+    const H5::Attribute attribute = impl_->file.openAttribute(name);
+    if (attribute.getTypeClass() != H5T_INTEGER)
+      throw InputError(impl_->path + ": attribute '" + name + "' is not an integer");
+    std::int64_t value = 0;
+    attribute.read(H5::PredType::NATIVE_INT64, &value);
+    return value;
+  } catch (const H5::Exception& e) {
+    throw InputError(impl_->path + ": cannot read attribute '" + name + "' (" + h5_detail(e) + ")");
+  }
+}
+
+Provenance SampleFileReader::provenance() const {
+  Provenance p;
+  auto text = [&](const char* name) { return has_attribute(name) ? string_attribute(name) : std::string(); };
+  p.tool = text("tool");
+  p.version = text("version");
+  p.git_hash = text("git_hash");
+  p.seed = has_attribute("seed") ? int_attribute("seed") : 0;
+  p.config_yaml = text("config");
+  p.command_line = text("command_line");
+  p.created = text("created");
+  return p;
+}
+
+}  // namespace due

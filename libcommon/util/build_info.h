@@ -1,0 +1,7 @@
+#pragma once
+
+namespace due {
+// Generated at build time from git (see cmake/WriteBuildInfo.cmake).
+const char* version();
+const char* git_hash();
+}  // namespace due

@@ -1,0 +1,41 @@
+#pragma once
+// Helpers the tests share: scratch folders, running the built tools, small real dataset files.
+#include <string>
+#include <vector>
+
+#include "io/dataset_store.h"
+
+namespace due::test {
+
+// A fresh folder under the system temp dir, removed with everything in it at scope exit.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  // Names of the entries in the folder.
+  std::vector<std::string> entries() const;
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+// Runs a shell command line and captures its output.
+CommandResult run_command(const std::string& command_line);
+// Path of a built tool, e.g. tool_path("preprocess").
+std::string tool_path(const std::string& stage);
+
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+
+// A sample with distinct, index-dependent content in every field, for round trips.
+DatasetSample make_test_sample(const DatasetLayout& layout, std::size_t index);
+
+}  // namespace due::test

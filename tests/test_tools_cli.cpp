@@ -1,0 +1,126 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "io/dataset_store.h"
+#include "support.h"
+#include "util/errors.h"
+#include "util/torch_runtime.h"
+
+using Catch::Matchers::Contains;
+using due::test::run_command;
+using due::test::tool_path;
+
+namespace {
+const std::vector<std::string> kStages{"preprocess",         "train-interpolator", "sample-variance",
+                                       "train-np-vae",       "impute-annotations", "train-classifier",
+                                       "explain",            "evaluate"};
+std::size_t line_count(const std::string& text) {
+  std::size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines;
+}
+}  // namespace
+
+TEST_CASE("tools: every tool has --help (exit 0) and rejects a bad option (exit 2, one line)", "[tools]") {
+  for (const std::string& stage : kStages) {
+    INFO(stage);
+    const auto help = run_command(tool_path(stage) + " --help");
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.output, Contains("Usage: due-" + stage) && Contains("--config") && Contains("--seed") &&
+                                Contains("--device") && Contains("--threads") && Contains("--log-level"));
+    const auto bad = run_command(tool_path(stage) + " --no-such-option");
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.output, Contains("due-" + stage + ": error:") && Contains("no-such-option"));
+    CHECK(line_count(bad.output) == 1);
+  }
+}
+
+TEST_CASE("tools: stages not built yet say so and exit 2", "[tools]") {
+  for (const std::string& stage : kStages) {
+    if (stage == "preprocess") continue;
+    INFO(stage);
+    const auto result = run_command(tool_path(stage) + " --out /tmp/unused");
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Contains("not built yet"));
+    CHECK(line_count(result.output) == 1);
+  }
+  const auto lidc = run_command(tool_path("preprocess") + " --source lidc --out /tmp/unused.h5");
+  CHECK(lidc.exit_code == 2);
+  CHECK_THAT(lidc.output, Contains("not built yet"));
+}
+
+TEST_CASE("tools: config errors exit 2 with one line naming the key and the file", "[tools]") {
+  due::test::ScratchDir dir;
+  const std::string config = dir.file("exp.yaml");
+  due::test::write_text(config, "preprocess:\n  phantom:\n    patiens: 3\n");
+  const auto unknown = run_command(tool_path("preprocess") + " --config " + config + " --out " + dir.file("d.h5"));
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, Contains(config) && Contains("preprocess.phantom.patiens"));
+  CHECK(line_count(unknown.output) == 1);
+
+  const auto wrong_type = run_command(tool_path("preprocess") + " --seed banana --out " + dir.file("d.h5"));
+  CHECK(wrong_type.exit_code == 2);
+  CHECK_THAT(wrong_type.output, Contains("--seed") && Contains("'seed'"));
+
+  const auto range = run_command(tool_path("preprocess") + " --set preprocess.phantom.patients=0 --out " +
+                                 dir.file("d.h5"));
+  CHECK(range.exit_code == 2);
+  CHECK_THAT(range.output, Contains("preprocess.phantom.patients"));
+
+  const auto no_out = run_command(tool_path("preprocess"));
+  CHECK(no_out.exit_code == 2);
+  CHECK_THAT(no_out.output, Contains("--out"));
+
+  const auto no_folder = run_command(tool_path("preprocess") + " --out " + dir.file("absent/d.h5"));
+  CHECK(no_folder.exit_code == 2);
+  CHECK_THAT(no_folder.output, Contains("absent/d.h5") && Contains("does not exist"));
+  CHECK(dir.entries() == std::vector<std::string>{"exp.yaml"});
+}
+
+TEST_CASE("tools: --print-config shows the effective config", "[tools]") {
+  const auto printed =
+      run_command(tool_path("preprocess") + " --seed 5 --set preprocess.phantom.patients=3 --print-config");
+  CHECK(printed.exit_code == 0);
+  CHECK_THAT(printed.output, Contains("seed: 5") && Contains("patients: 3") && Contains("block_size: [32, 64, 64]"));
+}
+
+TEST_CASE("tools: due-preprocess writes a phantom dataset with its provenance", "[tools][phantom]") {
+  due::test::ScratchDir dir;
+  const std::string out = dir.file("dataset.h5");
+  const auto result = run_command(tool_path("preprocess") +
+                                  " --source phantom --seed 4 --threads 2 --set preprocess.block_size=[8,16,16]"
+                                  " --set preprocess.phantom.patients=4 --out " + out);
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Contains("wrote " + out));
+  const due::DatasetReader reader(out);
+  CHECK(reader.size() >= 4);
+  CHECK(reader.layout().shape == due::VolumeShape{8, 16, 16});
+  CHECK(reader.layout().raters == 4);
+  const due::Provenance p = reader.provenance();
+  CHECK(p.tool == "due-preprocess");
+  CHECK(p.seed == 4);
+  CHECK_THAT(p.config_yaml, Contains("patients: 4") && Contains("block_size: [8, 16, 16]"));
+  CHECK_THAT(p.command_line, Contains("--seed 4"));
+  CHECK_THAT(reader.source_description(), Contains("phantoms"));
+  CHECK(dir.entries() == std::vector<std::string>{"dataset.h5"});
+
+  // Any HDF5 tool reads it: h5dump (from hdf5-tools, installed with the dependencies) lists the layout.
+  const auto dump = run_command("h5dump -H " + out);
+  REQUIRE(dump.exit_code == 0);
+  for (const char* name : {"/image", "/label", "/mask", "/raters", "/rater_present", "/annotated_slices", "/id",
+                           "/patient", "/split", "/spacing"})
+    CHECK_THAT(dump.output, Contains(std::string("DATASET \"") + (name + 1) + "\""));
+}
+
+TEST_CASE("runtime: device names are checked", "[tools]") {
+  CHECK(due::resolve_device("cpu") == "cpu");
+  CHECK_THROWS_AS(due::resolve_device("gpu"), due::InputError);
+  CHECK_THROWS_AS(due::resolve_device("cuda:x"), due::InputError);
+  const std::string automatic = due::resolve_device("auto");
+  CHECK((automatic == "cpu" || automatic == "cuda:0"));
+  if (automatic == "cpu") CHECK_THROWS_AS(due::resolve_device("cuda"), due::InputError);
+  CHECK(due::configure_threads(1) == 1);
+  CHECK_THROWS_AS(due::configure_threads(-1), due::InputError);
+}
