@@ -9,6 +9,7 @@ packages=(
   libinsighttoolkit5-dev libgdcm-tools           # ITK (DICOM, NIfTI, filters); gdcm tools silence configure noise
   libhdf5-dev hdf5-tools                         # HDF5 C/C++ and h5dump
   libyaml-cpp-dev libboost-program-options-dev catch2
+  libpugixml-dev nlohmann-json3-dev              # LIDC readers' XML; JSON reports
 )
 
 missing=()

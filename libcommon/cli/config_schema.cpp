@@ -21,6 +21,25 @@ preprocess:
   block_size: [32, 64, 64]      # D, H, W of each sample block
   hu_window: [-1000.0, 400.0]   # HU clipped to this window, then scaled to [0, 1]
   consensus_level: 0.5          # fraction of the present raters that must agree for /mask
+  limit_patients: 0             # > 0: only the first N patients (quick trials)
+  strict: false                 # fail when any scan is skipped
+  export_nifti: ""              # folder: also write each block and mask as NIfTI
+  scan:                         # blocks cut from real scans (lidc, pancreas, nifti)
+    block_spacing_mm: [1.0, 0.75, 0.75]  # z, y, x of the block grid; 0 on an axis: the scan's whole extent
+    fit_lesion_depth: false     # true: the block's depth spans exactly the lesion's annotated slices (the paper)
+    outside_hu: -1024.0         # block voxels beyond the scan
+    negatives_per_scan: 2
+    negative_min_lung_fraction: 0.25   # share of voxels under -500 HU a negative block needs
+    negative_attempts: 100
+  lidc:
+    group_distance_mm: 5.0      # readers' nodules closer than this (or overlapping) are one lesion
+    max_readers: 4
+  pancreas:
+    msd_dir: Task07_Pancreas
+    nih_images_dir: Pancreas-CT
+    nih_labels_dir: TCIA_pancreas_labels-02-05-2017
+  nifti:
+    labels_csv: labels.csv
   annotation:
     rule: due             # due: the positions of a coarser original slice spacing; every-k: every k-th slice
     slice_spacing_ratio: [3.0, 7.0]  # due rule: original spacing / block spacing, drawn per sample in this range

@@ -74,6 +74,11 @@ void ToolCli::add_config_flag(const std::string& flag, const std::string& key, c
   config_flags_.emplace_back(flag, key);
 }
 
+void ToolCli::add_switch_flag(const std::string& flag, const std::string& key, const std::string& help) {
+  tool_options_.add_options()(flag.c_str(), (help + " (config: " + key + ")").c_str());
+  switch_flags_.emplace_back(flag, key);
+}
+
 std::string ToolCli::help_text() const {
   std::ostringstream out;
   out << "Usage: " << tool_ << " [options]\n\n" << summary_ << "\n\n";
@@ -113,6 +118,9 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     if (vm.count("config")) config.merge_file(vm["config"].as<std::string>());
     for (const auto& [flag, key] : config_flags_) {
       if (vm.count(flag)) config.set(key, vm[flag].as<std::string>(), "--" + flag);
+    }
+    for (const auto& [flag, key] : switch_flags_) {
+      if (vm.count(flag)) config.set(key, "true", "--" + flag);
     }
     for (const char* flag : {"seed", "device", "threads"}) {
       if (vm.count(flag)) config.set(flag, vm[flag].as<std::string>(), std::string("--") + flag);

@@ -42,6 +42,8 @@ class ToolCli {
   boost::program_options::options_description& options() { return tool_options_; }
   // A flag that sets a config key: `--source lidc` is `--set preprocess.source=lidc`.
   void add_config_flag(const std::string& flag, const std::string& key, const std::string& help);
+  // A flag without a value that sets a boolean config key to true: `--strict` is `--set preprocess.strict=true`.
+  void add_switch_flag(const std::string& flag, const std::string& key, const std::string& help);
   // Extra text after the options in --help (examples, notes).
   void set_epilog(std::string epilog) { epilog_ = std::move(epilog); }
   // A stage a later issue builds: --help works, running it exits 2 saying so.
@@ -60,6 +62,7 @@ class ToolCli {
   boost::program_options::options_description tool_options_;
   boost::program_options::options_description common_options_;
   std::vector<std::pair<std::string, std::string>> config_flags_;  // flag -> key
+  std::vector<std::pair<std::string, std::string>> switch_flags_;  // flag -> boolean key
 };
 
 }  // namespace due

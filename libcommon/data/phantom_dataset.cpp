@@ -1,18 +1,14 @@
 #include "data/phantom_dataset.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <map>
-#include <exception>
-#include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "cli/logging.h"
 #include "cli/progress.h"
 #include "imaging/smoothing.h"
 #include "io/dataset_store.h"
+#include "util/ordered_parallel.h"
 
 namespace due {
 namespace {
@@ -24,69 +20,6 @@ std::string describe_source(const PhantomConfig& c, std::size_t samples) {
       << " mm, " << c.raters.size() << " simulated raters, consensus level " << c.consensus_level;
   return out.str();
 }
-
-// Workers generate samples ahead of the writer, at most `window` ahead, while the calling thread writes them
-// in index order (HDF5 compression runs concurrently with generation).
-class OrderedGenerator {
- public:
-  OrderedGenerator(const PhantomConfig& config, const std::vector<PhantomSpec>& specs, int workers)
-      : config_(config), specs_(specs), window_(static_cast<std::size_t>(std::max(1, workers)) * 2) {
-    for (int t = 0; t < std::max(1, workers); ++t) pool_.emplace_back([this] { work(); });
-  }
-  ~OrderedGenerator() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    changed_.notify_all();
-    for (std::thread& thread : pool_) thread.join();
-  }
-
-  // Blocks until sample `index` is ready and hands it over; rethrows a worker's failure.
-  DatasetSample take(std::size_t index) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    changed_.wait(lock, [&] { return failure_ || ready_.count(index); });
-    if (failure_) std::rethrow_exception(failure_);
-    DatasetSample sample = std::move(ready_[index]);
-    ready_.erase(index);
-    taken_ = index + 1;
-    changed_.notify_all();
-    return sample;
-  }
-
- private:
-  void work() {
-    for (;;) {
-      std::size_t index;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return stopping_ || failure_ || next_ >= specs_.size() || next_ < taken_ + window_; });
-        if (stopping_ || failure_ || next_ >= specs_.size()) return;
-        index = next_++;
-      }
-      try {
-        DatasetSample sample = generate_phantom(config_, specs_[index]);
-        std::lock_guard<std::mutex> lock(mutex_);
-        ready_.emplace(index, std::move(sample));
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (!failure_) failure_ = std::current_exception();
-      }
-      changed_.notify_all();
-    }
-  }
-
-  const PhantomConfig& config_;
-  const std::vector<PhantomSpec>& specs_;
-  const std::size_t window_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::size_t, DatasetSample> ready_;
-  std::size_t next_ = 0, taken_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr failure_;
-  std::vector<std::thread> pool_;
-};
 
 }  // namespace
 
@@ -113,7 +46,9 @@ PhantomDatasetSummary write_phantom_dataset(const std::string& out_path, const P
   DatasetWriter writer(out_path, DatasetLayout{phantom.shape, phantom.raters.size()}, provenance,
                        describe_source(phantom, specs.size()), gzip_level);
   Progress progress("phantoms", specs.size(), "samples");
-  OrderedGenerator generator(phantom, specs, threads);
+  // Workers generate ahead while this thread compresses and writes, in sample order.
+  OrderedParallel<DatasetSample> generator(specs.size(), threads,
+                                           [&](std::size_t i) { return generate_phantom(phantom, specs[i]); });
   for (std::size_t i = 0; i < specs.size(); ++i) {
     DatasetSample sample = generator.take(i);
     sample.split = splits[i];

@@ -70,6 +70,11 @@ void DatasetWriter::append(const DatasetSample& s) {
   writer_.end_row();
 }
 
+void DatasetWriter::set_splits(const std::vector<std::uint8_t>& splits) {
+  if (splits.size() != size()) throw std::logic_error("set_splits: one split code per written sample expected");
+  for (std::size_t i = 0; i < splits.size(); ++i) writer_.overwrite("split", i, &splits[i]);
+}
+
 namespace {
 // Opens with wildcard extents, then checks that all volumes agree on D, H, W and R.
 SampleFileReader open_dataset(const std::string& path) {

@@ -48,6 +48,8 @@ class DatasetWriter {
   // Checks the sample against the layout (std::logic_error when a producer got it wrong).
   void append(const DatasetSample& sample);
   std::size_t size() const { return writer_.rows(); }
+  // Replaces the split codes of every sample written so far (one per sample).
+  void set_splits(const std::vector<std::uint8_t>& splits);
   void commit() { writer_.commit(); }
 
  private:

@@ -117,14 +117,20 @@ struct SampleFileWriter::Impl {
     std::vector<hsize_t> dims{static_cast<hsize_t>(rows + 1)};
     for (std::size_t extent : c.spec.sample_shape) dims.push_back(extent);
     c.dataset.extend(dims.data());
+    write_row(c, rows, data);
+    c.written_this_row = true;
+  }
+
+  void write_row(Column& c, std::size_t row, const void* data) {
+    std::vector<hsize_t> dims{static_cast<hsize_t>(row + 1)};
+    for (std::size_t extent : c.spec.sample_shape) dims.push_back(extent);
     H5::DataSpace file_space = c.dataset.getSpace();
     std::vector<hsize_t> start(dims.size(), 0), count(dims);
-    start[0] = rows;
+    start[0] = row;
     count[0] = 1;
     file_space.selectHyperslab(H5S_SELECT_SET, count.data(), start.data());
     H5::DataSpace memory_space(static_cast<int>(count.size()), count.data());
     c.dataset.write(data, memory_type(c.spec.type), memory_space, file_space);
-    c.written_this_row = true;
   }
 };
 
@@ -201,6 +207,14 @@ void SampleFileWriter::end_row() {
 }
 
 std::size_t SampleFileWriter::rows() const { return impl_->rows; }
+
+void SampleFileWriter::overwrite(const std::string& column, std::size_t row, const std::uint8_t* data) {
+  const auto it = impl_->index.find(column);
+  if (it == impl_->index.end() || impl_->columns[it->second].spec.type != ElementType::UInt8)
+    throw std::logic_error(impl_->output.final_path() + ": no uint8 column '" + column + "'");
+  if (row >= impl_->rows) throw std::out_of_range(impl_->output.final_path() + ": row " + std::to_string(row));
+  impl_->write_row(impl_->columns[it->second], row, data);
+}
 
 void SampleFileWriter::set_attribute(const std::string& name, const std::string& value) {
   const H5::StrType type = utf8_string_type();

@@ -37,6 +37,8 @@ class SampleFileWriter {
   void put(const std::string& column, const std::string& value);
   void end_row();
   std::size_t rows() const;
+  // Rewrites one finished row of a uint8 column (e.g. splits decided once every sample is known).
+  void overwrite(const std::string& column, std::size_t row, const std::uint8_t* data);
 
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);

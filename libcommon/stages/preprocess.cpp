@@ -2,7 +2,11 @@
 
 #include "cli/logging.h"
 #include "cli/tool.h"
+#include <filesystem>
+#include <sstream>
+
 #include "data/phantom_dataset.h"
+#include "data/scan_sources.h"
 #include "util/errors.h"
 
 namespace due {
@@ -27,6 +31,64 @@ int gzip_level_from(const Config& config) {
   return static_cast<int>(level);
 }
 
+std::size_t count_option(const Config& config, const std::string& key) {
+  const std::int64_t value = config.get_int(key);
+  if (value < 0) config.fail(key, "must be >= 0");
+  return static_cast<std::size_t>(value);
+}
+
+int run_scan_source(ToolContext& context, const std::string& out_path, const std::string& source) {
+  const Config& config = context.config;
+  const std::string root = config.get_string("preprocess.root");
+  if (root.empty()) throw UsageError("--source " + source + " needs --root DIR (the downloaded data)");
+  BlockSettings settings = block_settings_from(config);
+  const std::size_t limit = count_option(config, "preprocess.limit_patients");
+  std::vector<ScanJob> jobs;
+  std::string description;
+  if (source == "lidc") {
+    LidcGrouping grouping;
+    grouping.distance_mm = config.get_float("preprocess.lidc.group_distance_mm");
+    grouping.max_readers = count_option(config, "preprocess.lidc.max_readers");
+    if (grouping.max_readers < 1) config.fail("preprocess.lidc.max_readers", "must be at least 1");
+    settings.rater_slots = grouping.max_readers;
+    jobs = lidc_jobs(root, settings, grouping, limit, context.seed);
+    description = "LIDC-IDRI from " + root;
+  } else if (source == "nifti") {
+    jobs = nifti_jobs(root, config.get_string("preprocess.nifti.labels_csv"), settings, limit);
+    description = "NIfTI folder " + root;
+  } else {
+    PancreasLayout layout;
+    layout.msd_dir = config.get_string("preprocess.pancreas.msd_dir");
+    layout.nih_images_dir = config.get_string("preprocess.pancreas.nih_images_dir");
+    layout.nih_labels_dir = config.get_string("preprocess.pancreas.nih_labels_dir");
+    jobs = pancreas_jobs(root, layout, settings, limit);
+    description = "pancreas: MSD Task07 tumours and NIH Pancreas-CT normals from " + root;
+  }
+  std::ostringstream blocks;
+  blocks << "; blocks of " << settings.shape.depth << "x" << settings.shape.height << "x" << settings.shape.width;
+  description += blocks.str();
+
+  ScanDatasetOptions options;
+  options.out_path = out_path;
+  options.report_path = (std::filesystem::path(out_path).parent_path() / "preprocess_report.json").string();
+  if (std::filesystem::path(out_path).parent_path().empty()) options.report_path = "preprocess_report.json";
+  options.source_description = description;
+  options.layout = DatasetLayout{settings.shape, settings.rater_slots};
+  options.split = split_config_from(config);
+  options.seed = context.seed;
+  options.threads = context.threads;
+  options.gzip_level = gzip_level_from(config);
+  options.strict = config.get_bool("preprocess.strict");
+  options.export_nifti_dir = config.get_string("preprocess.export_nifti");
+  if (!options.export_nifti_dir.empty()) std::filesystem::create_directories(options.export_nifti_dir);
+  const ScanDatasetSummary s = write_scan_dataset(jobs, options, context.provenance());
+  log_info("wrote ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ", s.scans - s.skipped,
+           " of ", s.scans, " scans; train ", s.per_split[0], ", validation ", s.per_split[1], ", test ",
+           s.per_split[2], ", unused ", s.per_split[3], "; ", 60.0 * static_cast<double>(s.scans) / std::max(s.seconds, 1e-9),
+           " scans/min, peak memory ", s.peak_rss_mb, " MB; report ", options.report_path);
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_preprocess(ToolContext& context, const std::string& out_path) {
@@ -43,8 +105,7 @@ int run_preprocess(ToolContext& context, const std::string& out_path) {
              " samples/s");
     return kExitOk;
   }
-  if (source == "lidc" || source == "pancreas" || source == "nifti")
-    throw NotBuiltYet("--source " + source + " is not built yet (issue 3); --source phantom works");
+  if (source == "lidc" || source == "pancreas" || source == "nifti") return run_scan_source(context, out_path, source);
   config.fail("preprocess.source", "must be one of phantom, lidc, pancreas, nifti; got '" + source + "'");
 }
 

@@ -1,0 +1,190 @@
+#include "io/dicom_series.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include <itkGDCMImageIO.h>
+#include <itkGDCMSeriesFileNames.h>
+#include <itkImage.h>
+#include <itkImageSeriesReader.h>
+#include <itkImageSeriesWriter.h>
+#include <itkImportImageFilter.h>
+#include <itkMetaDataObject.h>
+#include <itkNumericSeriesFileNames.h>
+
+#include "util/errors.h"
+
+namespace due {
+namespace {
+
+std::string trimmed(std::string text) {
+  const auto last = text.find_last_not_of(std::string(" \t\r\n\0", 5));
+  text.erase(last == std::string::npos ? 0 : last + 1);
+  const auto first = text.find_first_not_of(" \t");
+  return first == std::string::npos ? std::string() : text.substr(first);
+}
+
+std::string tag(const itk::MetaDataDictionary& dictionary, const std::string& key) {
+  std::string value;
+  itk::ExposeMetaData<std::string>(dictionary, key, value);
+  return trimmed(value);
+}
+
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  return trimmed(line);
+}
+
+}  // namespace
+
+std::vector<DicomSeriesFiles> find_dicom_series(const std::string& folder) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw InputError(folder + ": not a folder");
+  std::set<std::string> folders{fs::path(folder).lexically_normal().string()};
+  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory(ec)) folders.insert(it->path().lexically_normal().string());
+  }
+  std::vector<DicomSeriesFiles> found;
+  for (const std::string& candidate : folders) {
+    bool has_files = false;
+    for (const auto& entry : fs::directory_iterator(candidate, ec)) {
+      if (entry.is_regular_file(ec) && entry.path().extension() != ".xml") {
+        has_files = true;
+        break;
+      }
+    }
+    if (!has_files) continue;
+    auto names = itk::GDCMSeriesFileNames::New();
+    names->SetUseSeriesDetails(false);
+    names->SetRecursive(false);
+    names->SetDirectory(candidate);
+    for (const std::string& uid : names->GetSeriesUIDs()) {
+      DicomSeriesFiles series;
+      series.folder = candidate;
+      series.series_uid = uid;
+      series.files = names->GetFileNames(uid);
+      if (!series.files.empty()) found.push_back(std::move(series));
+    }
+  }
+  return found;
+}
+
+ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
+  using Image = itk::Image<float, 3>;
+  ScanVolume scan;
+  scan.source = series.folder;
+  if (series.files.size() < 2) throw InputError(series.folder + ": series has fewer than 2 slices");
+  auto io = itk::GDCMImageIO::New();
+  auto reader = itk::ImageSeriesReader<Image>::New();
+  reader->SetImageIO(io);
+  reader->SetFileNames(series.files);
+  try {
+    reader->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw InputError(series.folder + ": cannot read DICOM series (" + first_line(e.GetDescription()) + ")");
+  }
+  const Image* image = reader->GetOutput();
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  scan.geometry.shape = VolumeShape{size[2], size[1], size[0]};
+  const auto spacing = image->GetSpacing();
+  scan.geometry.spacing = {spacing[2], spacing[1], spacing[0]};
+  const auto origin = image->GetOrigin();
+  scan.geometry.origin = {origin[0], origin[1], origin[2]};
+  const auto direction = image->GetDirection();
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) scan.geometry.direction[r * 3 + c] = direction[r][c];
+  scan.hu.assign(image->GetBufferPointer(), image->GetBufferPointer() + scan.geometry.shape.voxels());
+
+  const auto* dictionaries = reader->GetMetaDataDictionaryArray();
+  for (std::size_t k = 0; k < series.files.size(); ++k) {
+    const itk::MetaDataDictionary& d = *(*dictionaries)[k];
+    scan.sop_uids.push_back(tag(d, "0008|0018"));
+    const std::string position = tag(d, "0020|0032");
+    double xyz[3] = {0, 0, 0};
+    if (std::sscanf(position.c_str(), "%lf\\%lf\\%lf", &xyz[0], &xyz[1], &xyz[2]) != 3)
+      throw InputError(series.files[k] + ": no image position (0020,0032)");
+    scan.slice_positions.push_back(xyz[2]);
+    if (k == 0) scan.patient_id = tag(d, "0010|0020");
+  }
+  scan.series_uid = series.series_uid;
+
+  // ITK reads a series with gaps as if it were regular: check the slice steps ourselves.
+  std::vector<double> steps;
+  for (std::size_t k = 1; k < scan.slice_positions.size(); ++k)
+    steps.push_back(std::abs(scan.slice_positions[k] - scan.slice_positions[k - 1]));
+  const auto [smallest, largest] = std::minmax_element(steps.begin(), steps.end());
+  if (*smallest < 1e-3) throw InputError(series.folder + ": two slices share one position");
+  if (*largest > *smallest * 1.5)
+    throw InputError(series.folder + ": missing slices (slice step varies from " + std::to_string(*smallest) + " to " +
+                     std::to_string(*largest) + " mm)");
+  return scan;
+}
+
+void write_dicom_series(const ScanVolume& volume, const DicomWriteSpec& spec) {
+  using Image3 = itk::Image<short, 3>;
+  using Image2 = itk::Image<short, 2>;
+  const VolumeShape& shape = volume.geometry.shape;
+  auto image = Image3::New();
+  Image3::SizeType size;
+  size[0] = shape.width;
+  size[1] = shape.height;
+  size[2] = shape.depth;
+  image->SetRegions(Image3::RegionType(size));
+  image->Allocate();
+  short* pixels = image->GetBufferPointer();
+  for (std::size_t i = 0; i < shape.voxels(); ++i)
+    pixels[i] = static_cast<short>(std::lround(volume.hu[i] - spec.rescale_intercept));
+
+  auto io = itk::GDCMImageIO::New();
+  io->KeepOriginalUIDOn();
+  std::vector<itk::MetaDataDictionary*> dictionaries;
+  std::vector<std::unique_ptr<itk::MetaDataDictionary>> owned;
+  std::vector<std::string> files;
+  const auto& g = volume.geometry;
+  auto number = [](double value) {
+    std::ostringstream out;
+    out.precision(10);
+    out << value;
+    return out.str();
+  };
+  for (std::size_t z = 0; z < shape.depth; ++z) {
+    auto d = std::make_unique<itk::MetaDataDictionary>();
+    const Point3 position = g.to_physical(static_cast<double>(z), 0, 0);
+    itk::EncapsulateMetaData<std::string>(*d, "0008|0060", "CT");
+    itk::EncapsulateMetaData<std::string>(*d, "0008|0016", "1.2.840.10008.5.1.4.1.1.2");
+    itk::EncapsulateMetaData<std::string>(*d, "0008|0018", spec.sop_uids.at(z));
+    itk::EncapsulateMetaData<std::string>(*d, "0010|0020", spec.patient_id);
+    itk::EncapsulateMetaData<std::string>(*d, "0020|000d", spec.study_uid);
+    itk::EncapsulateMetaData<std::string>(*d, "0020|000e", spec.series_uid);
+    itk::EncapsulateMetaData<std::string>(*d, "0020|0013", std::to_string(z + 1));
+    itk::EncapsulateMetaData<std::string>(*d, "0020|0032",
+                                          number(position[0]) + "\\" + number(position[1]) + "\\" + number(position[2]));
+    itk::EncapsulateMetaData<std::string>(*d, "0020|0037", "1\\0\\0\\0\\1\\0");
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0030", number(g.spacing[1]) + "\\" + number(g.spacing[2]));
+    itk::EncapsulateMetaData<std::string>(*d, "0018|0050", number(g.spacing[0]));
+    itk::EncapsulateMetaData<std::string>(*d, "0028|1052", number(spec.rescale_intercept));
+    itk::EncapsulateMetaData<std::string>(*d, "0028|1053", "1");
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0004", "MONOCHROME2");
+    dictionaries.push_back(d.get());
+    owned.push_back(std::move(d));
+    files.push_back(spec.folder + "/" + std::to_string(z) + ".dcm");
+  }
+  auto writer = itk::ImageSeriesWriter<Image3, Image2>::New();
+  writer->SetInput(image);
+  writer->SetImageIO(io);
+  writer->SetFileNames(files);
+  writer->SetMetaDataDictionaryArray(&dictionaries);
+  try {
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw InputError(spec.folder + ": cannot write DICOM series (" + first_line(e.GetDescription()) + ")");
+  }
+}
+
+}  // namespace due
