@@ -47,7 +47,7 @@ TEST_CASE("tools: stages not built yet say so and exit 2", "[tools]") {
   }
   const auto lidc = run_command(tool_path("preprocess") + " --source lidc --out /tmp/unused.h5");
   CHECK(lidc.exit_code == 2);
-  CHECK_THAT(lidc.output, Contains("not built yet"));
+  CHECK_THAT(lidc.output, Contains("--root"));
 }
 
 TEST_CASE("tools: config errors exit 2 with one line naming the key and the file", "[tools]") {

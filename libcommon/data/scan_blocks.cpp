@@ -61,18 +61,21 @@ VolumeGeometry block_grid(const VolumeGeometry& scan, const Point3& centre, cons
   const std::size_t block[3] = {settings.shape.depth, settings.shape.height, settings.shape.width};
   const std::size_t extent[3] = {scan.shape.depth, scan.shape.height, scan.shape.width};
   std::array<double, 3> spacing = settings.spacing_mm;
+  std::array<double, 3> centre_index = scan.to_index(centre);
   for (int a = 0; a < 3; ++a) {
-    if (spacing[a] == 0) spacing[a] = scan.spacing[a] * static_cast<double>(extent[a]) / static_cast<double>(block[a]);
+    if (spacing[a] != 0) continue;
+    // The whole extent of the scan along this axis: same span, centred on the scan.
+    spacing[a] = scan.spacing[a] * static_cast<double>(extent[a]) / static_cast<double>(block[a]);
+    centre_index[a] = (static_cast<double>(extent[a]) - 1) / 2;
   }
-  Point3 grid_centre = centre;
   if (settings.fit_lesion_depth && lesion && lesion->last_slice > lesion->first_slice) {
     // The paper's blocks: the slices the lesion was drawn on spread over the whole depth, first to last.
     spacing[0] = scan.spacing[0] * static_cast<double>(lesion->last_slice - lesion->first_slice) /
                  static_cast<double>(block[0] - 1);
-    const std::array<double, 3> c = scan.to_index(centre);
-    grid_centre = scan.to_physical((lesion->first_slice + lesion->last_slice) / 2.0, c[1], c[2]);
+    centre_index[0] = (lesion->first_slice + lesion->last_slice) / 2.0;
   }
-  return centred_grid(scan, grid_centre, settings.shape, spacing);
+  return centred_grid(scan, scan.to_physical(centre_index[0], centre_index[1], centre_index[2]), settings.shape,
+                      spacing);
 }
 
 std::vector<std::uint8_t> annotated_slices_in_block(const VolumeGeometry& scan, const VolumeGeometry& block) {

@@ -39,6 +39,8 @@ void draw_edge(std::vector<std::uint8_t>& slice, std::size_t height, std::size_t
 void fill_contour(std::vector<std::uint8_t>& slice, std::size_t height, std::size_t width,
                   const std::vector<PixelPoint>& contour, std::uint8_t value, bool include_boundary) {
   if (contour.empty()) return;
+  // 1: centre strictly inside, 2: on the contour. Kept apart so that a hole's boundary stays with the nodule.
+  std::vector<std::uint8_t> region(height * width, 0);
   if (contour.size() >= 3) {
     int y_min = contour[0].y, y_max = contour[0].y;
     for (const PixelPoint& p : contour) {
@@ -54,24 +56,23 @@ void fill_contour(std::vector<std::uint8_t>& slice, std::size_t height, std::siz
       for (std::size_t i = 0; i < contour.size(); ++i) {
         const PixelPoint& a = contour[i];
         const PixelPoint& b = contour[(i + 1) % contour.size()];
-        if ((a.y <= y && b.y > y) || (b.y <= y && a.y > y)) {
+        if ((a.y <= y && b.y > y) || (b.y <= y && a.y > y))
           crossings.push_back(a.x + static_cast<double>(y - a.y) * (b.x - a.x) / static_cast<double>(b.y - a.y));
-        }
       }
       std::sort(crossings.begin(), crossings.end());
       for (std::size_t k = 0; k + 1 < crossings.size(); k += 2) {
-        // Pixel centres strictly inside the span.
         const int first = static_cast<int>(std::floor(crossings[k])) + 1;
         const int last = static_cast<int>(std::ceil(crossings[k + 1])) - 1;
         for (int x = std::max(first, 0); x <= std::min(last, static_cast<int>(width) - 1); ++x)
-          set_pixel(slice, height, width, x, y, value);
+          set_pixel(region, height, width, x, y, 1);
       }
     }
   }
-  if (include_boundary || contour.size() < 3) {
-    for (std::size_t i = 0; i < contour.size(); ++i)
-      draw_edge(slice, height, width, contour[i], contour[(i + 1) % contour.size()], value);
-  }
+  for (std::size_t i = 0; i < contour.size(); ++i)
+    draw_edge(region, height, width, contour[i], contour[(i + 1) % contour.size()], 2);
+  const bool whole = include_boundary || contour.size() < 3;
+  for (std::size_t i = 0; i < region.size(); ++i)
+    if (region[i] == 1 || (whole && region[i] == 2)) slice[i] = value;
 }
 
 }  // namespace due

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include <gdcmAttribute.h>
+#include <gdcmReader.h>
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
 #include <itkImage.h>
@@ -36,6 +38,33 @@ std::string tag(const itk::MetaDataDictionary& dictionary, const std::string& ke
 std::string first_line(const std::string& text) {
   std::string line = text.substr(0, text.find('\n'));
   return trimmed(line);
+}
+
+// GDCM (and so ITK) reads a file cut short without complaint, padding the missing pixels. Reading up to the pixel
+// data while skipping it leaves the stream where its value starts; the image attributes say how long it must be.
+void require_complete_pixel_data(const std::string& file) {
+  const gdcm::Tag pixel_data(0x7fe0, 0x0010);
+  gdcm::Reader reader;
+  reader.SetFileName(file.c_str());
+  if (!reader.ReadUpToTag(pixel_data, {pixel_data})) throw InputError(file + ": not a readable DICOM file");
+  const gdcm::File& header = reader.GetFile();
+  if (header.GetHeader().GetDataSetTransferSyntax().IsEncapsulated()) return;  // fragments carry their own lengths
+  const gdcm::DataSet& data = header.GetDataSet();
+  auto attribute = [&](auto tag, std::uint64_t fallback) -> std::uint64_t {
+    if (!data.FindDataElement(tag.GetTag())) return fallback;
+    tag.SetFromDataSet(data);
+    return static_cast<std::uint64_t>(tag.GetValue());
+  };
+  const std::uint64_t rows = attribute(gdcm::Attribute<0x0028, 0x0010>{}, 0);
+  const std::uint64_t columns = attribute(gdcm::Attribute<0x0028, 0x0011>{}, 0);
+  const std::uint64_t bits = attribute(gdcm::Attribute<0x0028, 0x0100>{}, 16);
+  const std::uint64_t samples = attribute(gdcm::Attribute<0x0028, 0x0002>{}, 1);
+  const std::uint64_t needed = reader.GetStreamCurrentPosition() + rows * columns * samples * ((bits + 7) / 8);
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size < needed)
+    throw InputError(file + ": truncated (" + std::to_string(size) + " bytes, pixel data needs " +
+                     std::to_string(needed) + ")");
 }
 
 }  // namespace
@@ -80,6 +109,7 @@ ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
   ScanVolume scan;
   scan.source = series.folder;
   if (series.files.size() < 2) throw InputError(series.folder + ": series has fewer than 2 slices");
+  for (const std::string& file : series.files) require_complete_pixel_data(file);
   auto io = itk::GDCMImageIO::New();
   auto reader = itk::ImageSeriesReader<Image>::New();
   reader->SetImageIO(io);
@@ -127,8 +157,9 @@ ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
 }
 
 void write_dicom_series(const ScanVolume& volume, const DicomWriteSpec& spec) {
-  using Image3 = itk::Image<short, 3>;
-  using Image2 = itk::Image<short, 2>;
+  // Float HU in, with rescale tags: GDCM stores (HU - intercept) / slope as integers, as scanners do.
+  using Image3 = itk::Image<float, 3>;
+  using Image2 = itk::Image<float, 2>;
   const VolumeShape& shape = volume.geometry.shape;
   auto image = Image3::New();
   Image3::SizeType size;
@@ -136,10 +167,16 @@ void write_dicom_series(const ScanVolume& volume, const DicomWriteSpec& spec) {
   size[1] = shape.height;
   size[2] = shape.depth;
   image->SetRegions(Image3::RegionType(size));
+  Image3::SpacingType spacing;
+  spacing[0] = volume.geometry.spacing[2];
+  spacing[1] = volume.geometry.spacing[1];
+  spacing[2] = volume.geometry.spacing[0];
+  image->SetSpacing(spacing);
+  Image3::PointType origin;
+  for (int i = 0; i < 3; ++i) origin[i] = volume.geometry.origin[i];
+  image->SetOrigin(origin);
   image->Allocate();
-  short* pixels = image->GetBufferPointer();
-  for (std::size_t i = 0; i < shape.voxels(); ++i)
-    pixels[i] = static_cast<short>(std::lround(volume.hu[i] - spec.rescale_intercept));
+  std::copy(volume.hu.begin(), volume.hu.end(), image->GetBufferPointer());
 
   auto io = itk::GDCMImageIO::New();
   io->KeepOriginalUIDOn();
@@ -171,6 +208,10 @@ void write_dicom_series(const ScanVolume& volume, const DicomWriteSpec& spec) {
     itk::EncapsulateMetaData<std::string>(*d, "0028|1052", number(spec.rescale_intercept));
     itk::EncapsulateMetaData<std::string>(*d, "0028|1053", "1");
     itk::EncapsulateMetaData<std::string>(*d, "0028|0004", "MONOCHROME2");
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0100", "16");  // stored as signed 16-bit
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0101", "16");
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0102", "15");
+    itk::EncapsulateMetaData<std::string>(*d, "0028|0103", "1");
     dictionaries.push_back(d.get());
     owned.push_back(std::move(d));
     files.push_back(spec.folder + "/" + std::to_string(z) + ".dcm");
