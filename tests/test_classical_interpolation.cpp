@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "imputation/classical.h"
+
+namespace {
+
+// A disc of `radius` pixels centred at (c, c) on slice z of a D x n x n volume.
+void disc(std::vector<float>& volume, std::size_t n, std::size_t z, double radius, double c) {
+  for (std::size_t y = 0; y < n; ++y)
+    for (std::size_t x = 0; x < n; ++x)
+      if (std::hypot(double(y) - c, double(x) - c) <= radius) volume[(z * n + y) * n + x] = 1.f;
+}
+
+}  // namespace
+
+TEST_CASE("linear interpolation blends the boundary slices by position and keeps annotated ones", "[interpolation]") {
+  const due::VolumeShape shape{6, 1, 2};
+  // slices 1 and 4 annotated: [0, 1] and [1, 0]; slices 0 and 5 lie outside every gap
+  std::vector<float> sparse(12, 9.f);
+  sparse[2] = 0.f, sparse[3] = 1.f, sparse[8] = 1.f, sparse[9] = 0.f;
+  const std::vector<std::uint8_t> annotated{0, 1, 0, 0, 1, 0};
+  const auto dense = due::interpolate_linear(sparse, shape, annotated);
+  const std::vector<float> expected{0, 1, 0, 1, 1.f / 3, 2.f / 3, 2.f / 3, 1.f / 3, 1, 0, 1, 0};
+  for (std::size_t i = 0; i < 12; ++i) CHECK(dense[i] == Approx(expected[i]));
+}
+
+TEST_CASE("shape interpolation moves a disc's radius linearly across a gap", "[interpolation]") {
+  const std::size_t n = 41, depth = 5;
+  const due::VolumeShape shape{depth, n, n};
+  std::vector<float> sparse(shape.voxels(), 0.f);
+  disc(sparse, n, 0, 6, 20);
+  disc(sparse, n, 4, 14, 20);
+  const std::vector<std::uint8_t> annotated{1, 0, 0, 0, 1};
+  const auto dense = due::interpolate_shape(sparse, shape, annotated, {2.0, 1.0, 1.0});
+  // The radius on slice z is about 6 + 2z: count pixels against pi r^2.
+  for (std::size_t z = 0; z < depth; ++z) {
+    double area = 0;
+    for (std::size_t i = 0; i < n * n; ++i) area += dense[z * n * n + i];
+    const double r = 6.0 + 2.0 * static_cast<double>(z);
+    CHECK(area == Approx(M_PI * r * r).epsilon(0.12));
+  }
+  // annotated slices unchanged
+  for (std::size_t i = 0; i < n * n; ++i) REQUIRE(dense[i] == sparse[i]);
+  // linear blending of the same slices fades instead: half intensity at the rim of the large disc mid-gap
+  const auto blended = due::interpolate_linear(sparse, shape, annotated);
+  CHECK(blended[(2 * n + 20) * n + 20 + 10] == Approx(0.5f));
+}
+
+TEST_CASE("shape interpolation towards an empty slice tapers the shape to its centre", "[interpolation]") {
+  const std::size_t n = 31;
+  const due::VolumeShape shape{5, n, n};
+  std::vector<float> sparse(shape.voxels(), 0.f);
+  disc(sparse, n, 0, 8, 15);
+  const auto dense = due::interpolate_shape(sparse, shape, {1, 0, 0, 0, 1}, {1.0, 1.0, 1.0});
+  // radius 8 (1 - t): about 6, 4, 2 on the missing slices, centred where the disc was
+  for (std::size_t z = 1; z < 4; ++z) {
+    double area = 0;
+    for (std::size_t i = 0; i < n * n; ++i) area += dense[z * n * n + i];
+    const double r = 8.0 * (1.0 - 0.25 * static_cast<double>(z));
+    CHECK(area == Approx(M_PI * r * r).epsilon(0.3));
+    CHECK(dense[(z * n + 15) * n + 15] == 1.f);
+  }
+  CHECK(std::all_of(dense.begin() + 4 * n * n, dense.end(), [](float v) { return v == 0.f; }));
+  const auto empty = due::interpolate_shape(std::vector<float>(shape.voxels(), 0.f), shape, {1, 0, 0, 0, 1}, {1, 1, 1});
+  CHECK(std::all_of(empty.begin(), empty.end(), [](float v) { return v == 0.f; }));
+}

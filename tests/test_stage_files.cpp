@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include "io/stage_files.h"
+#include "support.h"
+#include "util/errors.h"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::vector<float> ramp(std::size_t n, float scale) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = scale * static_cast<float>(i % 97);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("stage files: variance, annotations and explanations round-trip and join by id", "[io]") {
+  due::test::ScratchDir dir;
+  const due::VolumeShape shape{4, 3, 2};
+  due::Provenance provenance = due::make_provenance("due-test");
+  provenance.seed = 5;
+  {
+    due::VarianceWriter writer(dir.file("variance.h5"), shape, provenance, {{"interpolator", "linear"}}, 1);
+    writer.append({"b", ramp(24, 0.01f), ramp(24, 0.001f), {1, 0, 0, 1}});
+    writer.append({"a", ramp(24, 0.02f), ramp(24, 0.002f), {1, 0, 1, 1}});
+    writer.commit();
+  }
+  const due::VarianceReader variance(dir.file("variance.h5"));
+  CHECK(variance.size() == 2);
+  CHECK(variance.shape() == shape);
+  CHECK(variance.attribute("interpolator") == "linear");
+  CHECK(variance.provenance().seed == 5);
+  const due::VarianceRow a = variance.read(variance.require("a"));
+  CHECK(a.mean == ramp(24, 0.02f));
+  CHECK(a.variance == ramp(24, 0.002f));
+  CHECK(a.annotated_slices == std::vector<std::uint8_t>{1, 0, 1, 1});
+  CHECK_FALSE(variance.find("c"));
+  CHECK_THROWS_WITH(variance.require("c"), Contains("variance.h5") && Contains("'c'"));
+
+  {
+    due::AnnotationWriter writer(dir.file("annotations.h5"), shape, provenance, {{"uncertainty", "none"}}, 1);
+    writer.append({"a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1}});
+    writer.commit();
+  }
+  const due::AnnotationReader annotations(dir.file("annotations.h5"));
+  CHECK(annotations.read(0).weight == std::vector<float>(24, 1.f));
+  CHECK(annotations.attribute("uncertainty") == "none");
+
+  {
+    due::ExplanationWriter writer(dir.file("explanations.h5"), shape, provenance, {{"method", "due"}}, 1);
+    writer.append({"a", 1, {0.25f, 0.75f}, 1, ramp(24, 0.01f)});
+    writer.append({"b", 0, {0.6f, 0.4f}, 0, ramp(24, 0.005f)});
+    writer.commit();
+  }
+  const due::ExplanationReader explanations(dir.file("explanations.h5"));
+  CHECK(explanations.labels() == std::vector<std::uint8_t>{1, 0});
+  CHECK(explanations.predicted() == std::vector<std::uint8_t>{1, 0});
+  CHECK(explanations.probabilities() == std::vector<float>{0.25f, 0.75f, 0.6f, 0.4f});
+  CHECK(explanations.read(1).cam == ramp(24, 0.005f));
+
+  // The wrong kind of file is refused with its name.
+  CHECK_THROWS_WITH(due::AnnotationReader(dir.file("variance.h5")), Contains("variance.h5"));
+}
