@@ -6,7 +6,6 @@
 #include "report/metrics_file.h"
 #include "support.h"
 
-using Catch::Approx;
 using Catch::Matchers::Contains;
 using due::test::run_command;
 using due::test::tool_path;

@@ -10,7 +10,6 @@
 #include "metrics/explanation.h"
 #include "support.h"
 
-using Catch::Approx;
 
 namespace {
 

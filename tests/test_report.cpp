@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "report/aggregate.h"
@@ -8,7 +9,6 @@
 #include "report/tables.h"
 #include "support.h"
 
-using Catch::Approx;
 using Catch::Matchers::Contains;
 using due::test::run_command;
 using due::test::tool_path;
@@ -132,9 +132,11 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   // The order of the inputs does not change the report.
   std::string reversed;
   for (auto it = paths.rbegin(); it != paths.rend(); ++it) reversed += " " + *it;
-  REQUIRE(run_command(tool_path("evaluate") + " --report --metrics" + reversed + " --out " + dir.file("again.md"))
+  // Same report name in another folder, since the figures' names derive from it.
+  std::filesystem::create_directories(dir.file("again"));
+  REQUIRE(run_command(tool_path("evaluate") + " --report --metrics" + reversed + " --out " + dir.file("again/report.md"))
               .exit_code == 0);
-  CHECK(before_footer(due::test::read_text(dir.file("again.md"))) == before_footer(report));
+  CHECK(before_footer(due::test::read_text(dir.file("again/report.md"))) == before_footer(report));
 
   // One seed and one size: no curves, no spread, said plainly.
   REQUIRE(run_command(tool_path("evaluate") + " --report --metrics " + paths[0] + " --out " + dir.file("one.md"))

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <plplot/plstream.h>
 
@@ -57,7 +58,7 @@ void draw_panel(plstream& pls, const PlotPanel& panel) {
   yr.low = std::max(yr.low, std::min(0.0, y_low));
   yr.high = std::min(yr.high, std::max(1.0, y_high));
 
-  pls.vpor(0.14, 0.96, 0.13, 0.90);
+  pls.vpor(0.2, 0.95, 0.2, 0.84);  // margins wide enough for tick labels, axis labels and the title
   pls.wind(xr.low, xr.high, yr.low, yr.high);
   pls.col0(1);
   pls.width(1);
@@ -109,10 +110,12 @@ void draw_legend(plstream& pls, const std::vector<PlotSeries>& series) {
 
 bool png_plots_available() {
   std::lock_guard<std::mutex> lock(g_plplot_mutex);
-  const char** menu = nullptr;
-  const char** names = nullptr;
-  int count = 0;
-  plgDevs(&menu, &names, &count);
+  // plgDevs fills caller-owned arrays; `count` goes in as their capacity and comes back as the number of drivers.
+  std::vector<const char*> menu(256, nullptr), names(256, nullptr);
+  int count = static_cast<int>(names.size());
+  const char** menu_data = menu.data();
+  const char** names_data = names.data();
+  plgDevs(&menu_data, &names_data, &count);
   for (int i = 0; i < count; ++i)
     if (names[i] && std::strcmp(names[i], kDevice) == 0) return true;
   return false;
@@ -137,7 +140,7 @@ void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>&
     for (int k = 0; k < kPaletteSize; ++k) pls.scol0(2 + k, kPalette[k][0], kPalette[k][1], kPalette[k][2]);
     pls.ssub(columns, 1);
     pls.init();
-    pls.schr(0, 0.9);
+    pls.schr(0, 0.8);
     for (std::size_t p = 0; p < panels.size(); ++p) {
       pls.adv(static_cast<PLINT>(p + 1));
       draw_panel(pls, panels[p]);
