@@ -179,7 +179,7 @@ TEST_CASE("np-vae: training steps on a fixed batch lower the loss", "[npvae]") {
   const torch::Tensor target = blend * (1 - blend);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-3));
   double first = 0, last = 0;
-  for (int step = 0; step < 30; ++step) {
+  for (int step = 0; step < 150; ++step) {
     const torch::Tensor noise = model->latent_noise(batch.size(), 100 + step, torch::kCPU);
     const due::NpVaeLoss loss = due::np_vae_loss(model->forward_train(batch, target, noise), target,
                                                  due::Reconstruction::L1, 0.01);

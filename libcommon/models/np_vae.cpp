@@ -1,5 +1,6 @@
 #include "models/np_vae.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -163,6 +164,13 @@ NpVaeImpl::NpVaeImpl(const NpVaeArchitecture& architecture)
 std::vector<std::int64_t> NpVaeImpl::latent_shape(std::int64_t batch) const {
   const auto sizes = level_sizes(architecture_.height, architecture_.width, architecture_.levels);
   return {batch, architecture_.latent_channels, sizes.back()[0], sizes.back()[1]};
+}
+
+void NpVaeImpl::initialise_output(double variance) {
+  const double fraction = std::clamp(variance / kMaxVariance, 1e-4, 1 - 1e-4);
+  auto last = decoder_out_[decoder_out_->size() - 1]->as<torch::nn::Conv2d>();
+  torch::NoGradGuard no_grad;
+  last->bias[0].fill_(std::log(fraction / (1 - fraction)));
 }
 
 torch::Tensor NpVaeImpl::latent_noise(std::int64_t batch, std::uint64_t seed, const torch::Device& device) const {

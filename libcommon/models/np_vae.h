@@ -79,6 +79,9 @@ class NpVaeImpl : public torch::nn::Module {
   // that it is the same on every device, then moved to `device`.
   torch::Tensor latent_noise(std::int64_t batch, std::uint64_t seed, const torch::Device& device) const;
   const NpVaeArchitecture& architecture() const { return architecture_; }
+  // Sets the output bias so that an untrained model predicts `variance` everywhere (before the first step:
+  // most voxels of a gap have almost no variance, and starting at 0.125 costs hundreds of steps to unlearn).
+  void initialise_output(double variance);
 
  private:
   struct Encoded {
