@@ -157,8 +157,10 @@ NpVaeImpl::NpVaeImpl(const NpVaeArchitecture& architecture)
   decoder_in_ = register_module("decoder_in", conv(l + 2 * c, c, 3));
   decoder_up_ = register_module("decoder_up", torch::nn::ModuleList());
   for (std::int64_t level = 0; level < architecture_.levels; ++level) decoder_up_->push_back(conv(c, c, 3));
-  // Two order-free full-resolution context features join here: the position-weighted blend and |before - after|.
-  decoder_out_ = register_module("decoder_out", torch::nn::Sequential(conv(c + 2, c, 3), torch::nn::SiLU(), conv(c, 2, 1)));
+  // Three order-free full-resolution context features join here: the position-weighted blend p, |before - after|
+  // and p (1 - p), the variance of a voxel drawn 0/1 with probability p: where the boundaries disagree is where
+  // a sampler is uncertain, so the decoder starts from that map instead of rediscovering it from the latent.
+  decoder_out_ = register_module("decoder_out", torch::nn::Sequential(conv(c + 3, c, 3), torch::nn::SiLU(), conv(c, 2, 1)));
 }
 
 std::vector<std::int64_t> NpVaeImpl::latent_shape(std::int64_t batch) const {
@@ -224,7 +226,7 @@ NpVaeOutput NpVaeImpl::decode(const NpVaeBatch& batch, const Encoded& encoded, c
   const torch::Tensor c0 = batch.context.narrow(1, 0, 1), c1 = batch.context.narrow(1, 1, 1);
   const torch::Tensor blend = w0 * c0 + w1 * c1;
   const torch::Tensor disagreement = (c0 - c1).abs();
-  const torch::Tensor out = decoder_out_->forward(torch::cat({x, blend, disagreement}, 1));
+  const torch::Tensor out = decoder_out_->forward(torch::cat({x, blend, disagreement, blend * (1 - blend)}, 1));
   NpVaeOutput o;
   o.variance = kMaxVariance * torch::sigmoid(out.narrow(1, 0, 1));
   o.scale = architecture_.min_scale + F::softplus(out.narrow(1, 1, 1));

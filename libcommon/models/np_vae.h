@@ -5,7 +5,8 @@
 // any gap length works. A shared convolutional encoder tags each context slice with its position, the mean of
 // the encodings (permutation invariant) gives the prior over a spatial latent; during training a target encoder
 // adds the true variance map to that mean for the posterior. The decoder maps (latent, encoded context, query
-// position) plus full-resolution, order-free context features to a variance map in [0, 0.25].
+// position) plus full-resolution, order-free context features (the linear blend p of the boundaries at the query,
+// their disagreement, p (1 - p)) to a variance map in [0, 0.25].
 #include <cstdint>
 #include <string>
 
