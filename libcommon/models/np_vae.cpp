@@ -1,6 +1,5 @@
 #include "models/np_vae.h"
 
-#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -168,13 +167,6 @@ std::vector<std::int64_t> NpVaeImpl::latent_shape(std::int64_t batch) const {
   return {batch, architecture_.latent_channels, sizes.back()[0], sizes.back()[1]};
 }
 
-void NpVaeImpl::initialise_output(double variance) {
-  const double fraction = std::clamp(variance / kMaxVariance, 1e-4, 1 - 1e-4);
-  auto last = decoder_out_[decoder_out_->size() - 1]->as<torch::nn::Conv2d>();
-  torch::NoGradGuard no_grad;
-  last->bias[0].fill_(std::log(fraction / (1 - fraction)));
-}
-
 torch::Tensor NpVaeImpl::latent_noise(std::int64_t batch, std::uint64_t seed, const torch::Device& device) const {
   return torch::randn(latent_shape(batch), at::detail::createCPUGenerator(seed)).to(device);
 }
@@ -226,9 +218,15 @@ NpVaeOutput NpVaeImpl::decode(const NpVaeBatch& batch, const Encoded& encoded, c
   const torch::Tensor c0 = batch.context.narrow(1, 0, 1), c1 = batch.context.narrow(1, 1, 1);
   const torch::Tensor blend = w0 * c0 + w1 * c1;
   const torch::Tensor disagreement = (c0 - c1).abs();
-  const torch::Tensor out = decoder_out_->forward(torch::cat({x, blend, disagreement, blend * (1 - blend)}, 1));
+  const torch::Tensor bernoulli = blend * (1 - blend);
+  const torch::Tensor out = decoder_out_->forward(torch::cat({x, blend, disagreement, bernoulli}, 1));
+  // The decoder predicts a correction, in logits, to p (1 - p). Learning that map from scratch through a sigmoid
+  // took thousands of steps (most targets are 0, so the output saturates low before the disagreement regions are
+  // learnt); the floor keeps the baseline's logit where a correction still has gradient.
+  constexpr double kBaselineFloor = 0.01;
+  const torch::Tensor fraction = (bernoulli / kMaxVariance).clamp(kBaselineFloor, 1 - kBaselineFloor);
   NpVaeOutput o;
-  o.variance = kMaxVariance * torch::sigmoid(out.narrow(1, 0, 1));
+  o.variance = kMaxVariance * torch::sigmoid(out.narrow(1, 0, 1) + torch::log(fraction / (1 - fraction)));
   o.scale = architecture_.min_scale + F::softplus(out.narrow(1, 1, 1));
   o.prior_mean = encoded.prior_mean;
   o.prior_logvar = encoded.prior_logvar;

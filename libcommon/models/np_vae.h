@@ -6,7 +6,7 @@
 // the encodings (permutation invariant) gives the prior over a spatial latent; during training a target encoder
 // adds the true variance map to that mean for the posterior. The decoder maps (latent, encoded context, query
 // position) plus full-resolution, order-free context features (the linear blend p of the boundaries at the query,
-// their disagreement, p (1 - p)) to a variance map in [0, 0.25].
+// their disagreement, p (1 - p)) to a correction, in logits, of p (1 - p): a variance map in [0, 0.25].
 #include <cstdint>
 #include <string>
 
@@ -80,9 +80,6 @@ class NpVaeImpl : public torch::nn::Module {
   // that it is the same on every device, then moved to `device`.
   torch::Tensor latent_noise(std::int64_t batch, std::uint64_t seed, const torch::Device& device) const;
   const NpVaeArchitecture& architecture() const { return architecture_; }
-  // Sets the output bias so that an untrained model predicts `variance` everywhere (before the first step:
-  // most voxels of a gap have almost no variance, and starting at 0.125 costs hundreds of steps to unlearn).
-  void initialise_output(double variance);
 
  private:
   struct Encoded {

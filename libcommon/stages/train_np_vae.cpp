@@ -199,7 +199,6 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
 
   torch::manual_seed(derive_seed(context.seed, kInitStream));
   NpVae model(settings.architecture);
-  model->initialise_output(mean_of(train.targets));
   model->to(device);
   model->train();
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(settings.learning_rate));
