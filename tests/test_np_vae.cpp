@@ -108,7 +108,7 @@ TEST_CASE("np-vae: the context is a set: swapping the boundaries with their posi
   CHECK_FALSE(torch::allclose(model->predict(batch).variance, model->predict(mirrored).variance, 1e-5, 1e-7));
 }
 
-TEST_CASE("np-vae: inference with the latent mean is deterministic; samples follow their seed", "[npvae]") {
+TEST_CASE("np-vae: inference with the latent mean is deterministic and samples follow their seed", "[npvae]") {
   due::NpVae model = tiny_model(10, 10);
   const due::VolumeShape shape{9, 10, 10};
   std::vector<std::uint8_t> annotated{1, 0, 0, 0, 1, 0, 0, 0, 1};

@@ -104,7 +104,7 @@ void check_same_weights(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-TEST_CASE("due-train-np-vae trains, logs and checkpoints; --resume continues to the same weights", "[npvae-tools]") {
+TEST_CASE("due-train-np-vae trains, logs and checkpoints and --resume continues to the same weights", "[npvae-tools]") {
   const Inputs& in = shared_inputs();
   const std::string base = tool_path("train-np-vae") + " --data " + in.dataset + " --variance " + in.variance + kTinyNpVae;
   const std::string straight = in.dir.file("straight.pt");
