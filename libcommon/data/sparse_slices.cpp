@@ -47,4 +47,18 @@ std::vector<std::uint8_t> slice_indicator(std::size_t depth, const std::vector<s
   return indicator;
 }
 
+
+std::vector<float> sparse_annotation(const std::vector<std::uint8_t>& mask,
+                                     const std::vector<std::uint8_t>& annotated_slices) {
+  if (annotated_slices.empty() || mask.size() % annotated_slices.size() != 0)
+    throw std::logic_error("sparse_annotation: the mask is not a whole number of slices");
+  const std::size_t plane = mask.size() / annotated_slices.size();
+  std::vector<float> sparse(mask.size(), 0.f);
+  for (std::size_t z = 0; z < annotated_slices.size(); ++z) {
+    if (!annotated_slices[z]) continue;
+    for (std::size_t i = z * plane; i < (z + 1) * plane; ++i) sparse[i] = mask[i] ? 1.f : 0.f;
+  }
+  return sparse;
+}
+
 }  // namespace due

@@ -22,4 +22,8 @@ std::vector<std::size_t> every_kth_positions(std::size_t depth, std::size_t k);
 // 0/1 per slice.
 std::vector<std::uint8_t> slice_indicator(std::size_t depth, const std::vector<std::size_t>& positions);
 
+// The annotation a method may use: `mask` (D*H*W, 0/1) on the annotated slices, 0 elsewhere, as float.
+std::vector<float> sparse_annotation(const std::vector<std::uint8_t>& mask,
+                                     const std::vector<std::uint8_t>& annotated_slices);
+
 }  // namespace due

@@ -1,0 +1,154 @@
+// How well and how fast the NP-VAE stands in for diffusion sampling, on the positives of one split (test by
+// default) of files the workflow wrote:
+//   - Pearson and Spearman correlation between the NP-VAE's predicted variance and the diffusion variance of
+//     variance.h5, over every voxel of every gap;
+//   - ROC AUC of each uncertainty for "this voxel is wrong": the diffusion mean (variance.h5 /mean), thresholded
+//     at 0.5, disagrees with the full reference /mask of dataset.h5 (known on phantoms and LIDC);
+//   - NP-VAE time per gap (deterministic latent, every missing slice of a volume in one batch, after one warm-up
+//     volume), against the diffusion sampler's time per gap when --diffusion-seconds gives how long
+//     due-sample-variance took to write variance.h5 (its attributes name T and the sampler).
+//
+//   build/bin/bench_np_vae --data dataset.h5 --variance variance.h5 --npvae npvae.pt
+//       [--split test|validation|train] [--threads N] [--device cpu|cuda:N] [--diffusion-seconds S]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "data/gaps.h"
+#include "data/sparse_slices.h"
+#include "io/stage_files.h"
+#include "metrics/classification.h"
+#include "metrics/correlation.h"
+#include "models/np_vae.h"
+#include "models/np_vae_gaps.h"
+#include "nn/tensors.h"
+#include "util/torch_runtime.h"
+
+namespace {
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "bench_np_vae: %s\nusage: bench_np_vae --data dataset.h5 --variance variance.h5 --npvae npvae.pt "
+               "[--split test|validation|train] [--threads N] [--device cpu|cuda:N] [--diffusion-seconds S]\n",
+               problem.c_str());
+  std::exit(2);
+}
+
+std::map<std::string, std::string> parse_arguments(int argc, char** argv) {
+  std::map<std::string, std::string> args{{"split", "test"}, {"threads", "0"}, {"device", "cpu"}};
+  for (int i = 1; i < argc; i += 2) {
+    const std::string key = argv[i];
+    if (key.rfind("--", 0) != 0 || i + 1 >= argc) usage("expected --option value pairs, got '" + key + "'");
+    args[key.substr(2)] = argv[i + 1];
+  }
+  for (const char* required : {"data", "variance", "npvae"})
+    if (!args.count(required)) usage(std::string("--") + required + " is required");
+  return args;
+}
+
+std::uint8_t split_code(const std::string& name) {
+  if (name == "train") return due::kTrain;
+  if (name == "validation") return due::kValidation;
+  if (name == "test") return due::kTest;
+  usage("--split must be train, validation or test, got '" + name + "'");
+}
+
+double number(const std::map<std::string, std::string>& args, const std::string& key) {
+  char* end = nullptr;
+  const std::string& text = args.at(key);
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || value < 0) usage("--" + key + " must be a number >= 0, got '" + text + "'");
+  return value;
+}
+
+std::size_t count_gaps(const due::VarianceReader& variance) {
+  const std::size_t depth = variance.shape().depth;
+  std::vector<std::uint8_t> layouts(variance.size() * depth);
+  variance.file().read_rows("annotated_slices", 0, variance.size(), layouts.data());
+  std::size_t gaps = 0;
+  for (std::size_t row = 0; row < variance.size(); ++row)
+    gaps += due::find_gaps({layouts.begin() + static_cast<std::ptrdiff_t>(row * depth),
+                            layouts.begin() + static_cast<std::ptrdiff_t>((row + 1) * depth)})
+                .size();
+  return gaps;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto args = parse_arguments(argc, argv);
+  const std::uint8_t split = split_code(args.at("split"));
+  const int threads = due::configure_threads(static_cast<int>(number(args, "threads")));
+  try {
+    const due::DatasetReader dataset(args.at("data"));
+    const due::VarianceReader variance(args.at("variance"));
+    const torch::Device device = due::torch_device(due::resolve_device(args.at("device")));
+    due::LoadedNpVae npvae = due::load_np_vae(args.at("npvae"), device);
+    const due::VolumeShape shape = dataset.layout().shape;
+    const std::size_t plane = shape.height * shape.width;
+    const std::vector<std::uint8_t> labels = dataset.labels();
+
+    std::vector<double> predicted, sampled, predicted_of_wrong;
+    std::vector<std::uint8_t> wrong;
+    std::size_t positives = 0, gaps = 0;
+    double npvae_seconds = 0;
+    bool warmed_up = false;
+    for (std::size_t index : dataset.indices_of_split(split)) {
+      if (labels[index] != 1) continue;
+      const due::DatasetSample sample = dataset.read(index);
+      const due::VarianceRow row = variance.read(variance.require(sample.id));
+      const std::vector<float> sparse = due::sparse_annotation(sample.mask, sample.annotated_slices);
+      const std::vector<due::Gap> sample_gaps = due::find_gaps(sample.annotated_slices);
+      const auto batch = static_cast<std::int64_t>(shape.depth);  // every missing slice of the volume at once
+      if (!warmed_up) {
+        due::predict_volume_variance(*npvae.model, sparse, shape, sample.annotated_slices, device, batch);
+        warmed_up = true;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      const std::vector<float> prediction =
+          due::predict_volume_variance(*npvae.model, sparse, shape, sample.annotated_slices, device, batch);
+      npvae_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++positives;
+      gaps += sample_gaps.size();
+      for (const due::Gap& gap : sample_gaps) {
+        for (std::size_t i = (gap.before + 1) * plane; i < gap.after * plane; ++i) {
+          predicted.push_back(prediction[i]);
+          sampled.push_back(row.variance[i]);
+          wrong.push_back((row.mean[i] >= 0.5f) != (sample.mask[i] != 0));
+        }
+      }
+    }
+    if (gaps == 0) usage("the " + args.at("split") + " split of " + args.at("data") + " has no positive with a gap");
+
+    std::size_t wrong_voxels = 0;
+    for (std::uint8_t w : wrong) wrong_voxels += w;
+    auto attribute = [&](const char* name) {
+      return variance.has_attribute(name) ? variance.attribute(name) : std::string("?");
+    };
+    std::printf("bench_np_vae: %zu %s positives, %zu gaps, %zu gap voxels (%zu wrong: diffusion mean >= 0.5 vs "
+                "the reference mask); %d threads, device %s\n",
+                positives, args.at("split").c_str(), gaps, predicted.size(), wrong_voxels, threads,
+                device.str().c_str());
+    std::printf("variance.h5: interpolator %s, sampler %s, %s steps, T = %s samples\n", attribute("interpolator").c_str(),
+                attribute("sampler").c_str(), attribute("sampling_steps").c_str(), attribute("samples").c_str());
+    std::printf("NP-VAE vs diffusion variance: Pearson %.4f, Spearman %.4f\n",
+                due::pearson_correlation(predicted, sampled), due::spearman_correlation(predicted, sampled));
+    std::printf("AUROC for 'voxel is wrong': NP-VAE %.4f, diffusion variance %.4f\n", due::roc_auc(predicted, wrong),
+                due::roc_auc(sampled, wrong));
+    const double npvae_per_gap = npvae_seconds / static_cast<double>(gaps);
+    std::printf("NP-VAE: %.3f ms per gap\n", 1e3 * npvae_per_gap);
+    if (args.count("diffusion-seconds")) {
+      const std::size_t all_gaps = count_gaps(variance);
+      const double diffusion_per_gap = number(args, "diffusion-seconds") / static_cast<double>(all_gaps);
+      std::printf("diffusion sampling: %.3f ms per gap (%s s over the %zu gaps of variance.h5); speed-up %.1fx\n",
+                  1e3 * diffusion_per_gap, args.at("diffusion-seconds").c_str(), all_gaps,
+                  diffusion_per_gap / npvae_per_gap);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_np_vae: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

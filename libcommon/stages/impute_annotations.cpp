@@ -1,0 +1,221 @@
+#include "stages/impute_annotations.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+#include "cli/logging.h"
+#include "cli/progress.h"
+#include "cli/tool.h"
+#include "data/gaps.h"
+#include "data/sparse_slices.h"
+#include "imputation/classical.h"
+#include "imputation/uncertainty_weights.h"
+#include "io/nifti_io.h"
+#include "io/stage_files.h"
+#include "models/np_vae.h"
+#include "models/np_vae_gaps.h"
+#include "nn/tensors.h"
+#include "util/errors.h"
+#include "util/seeding.h"
+
+namespace due {
+namespace {
+
+constexpr std::uint64_t kLatentStream = 0x494d'0001;  // derive_seed stream of NP-VAE latent samples
+
+enum class Interpolator { Diffusion, Linear, Shape };
+enum class Uncertainty { NpVae, Diffusion, None };
+
+struct ImputeSettings {
+  std::string interpolator_name, uncertainty_name;
+  Interpolator interpolator = Interpolator::Diffusion;
+  Uncertainty uncertainty = Uncertainty::NpVae;
+  WeightSettings weights;
+  bool sample_latent = false;
+  std::int64_t npvae_batch_size = 0;
+  std::string export_nifti;
+  int gzip_level = 1;
+};
+
+ImputeSettings settings_from(const Config& config) {
+  ImputeSettings s;
+  s.interpolator_name = config.get_string("impute.interpolator");
+  if (s.interpolator_name == "diffusion") s.interpolator = Interpolator::Diffusion;
+  else if (s.interpolator_name == "linear") s.interpolator = Interpolator::Linear;
+  else if (s.interpolator_name == "shape") s.interpolator = Interpolator::Shape;
+  else config.fail("impute.interpolator", "must be diffusion, linear or shape; got '" + s.interpolator_name + "'");
+  s.uncertainty_name = config.get_string("impute.uncertainty");
+  if (s.uncertainty_name == "npvae") s.uncertainty = Uncertainty::NpVae;
+  else if (s.uncertainty_name == "diffusion") s.uncertainty = Uncertainty::Diffusion;
+  else if (s.uncertainty_name == "none") s.uncertainty = Uncertainty::None;
+  else config.fail("impute.uncertainty", "must be npvae, diffusion or none; got '" + s.uncertainty_name + "'");
+  try {
+    s.weights.normalisation = parse_weight_normalisation(config.get_string("impute.weight_normalisation"));
+  } catch (const std::invalid_argument& e) {
+    config.fail("impute.weight_normalisation", e.what());
+  }
+  try {
+    s.weights.formula = parse_weight_formula(config.get_string("impute.weight_formula"));
+  } catch (const std::invalid_argument& e) {
+    config.fail("impute.weight_formula", e.what());
+  }
+  s.weights.uniform_range = config.get_float("impute.uniform_range");
+  if (!(s.weights.uniform_range >= 0)) config.fail("impute.uniform_range", "must be >= 0");
+  const std::string latent = config.get_string("impute.npvae_latent");
+  if (latent != "mean" && latent != "sample") config.fail("impute.npvae_latent", "must be mean or sample; got '" + latent + "'");
+  s.sample_latent = latent == "sample";
+  s.npvae_batch_size = config.get_int("impute.npvae_batch_size");
+  if (s.npvae_batch_size < 1) config.fail("impute.npvae_batch_size", "must be >= 1");
+  s.export_nifti = config.get_string("impute.export_nifti");
+  const std::int64_t gzip = config.get_int("io.gzip_level");
+  if (gzip < 0 || gzip > 9) config.fail("io.gzip_level", "must be in 0..9");
+  s.gzip_level = static_cast<int>(gzip);
+  return s;
+}
+
+// The files the chosen interpolator and uncertainty read, opened and checked against the dataset.
+struct Sources {
+  std::optional<VarianceReader> variance;
+  std::optional<LoadedNpVae> npvae;
+};
+
+Sources open_sources(const ImputeSettings& s, const ImputeAnnotationsPaths& paths, const VolumeShape& shape,
+                     const torch::Device& device) {
+  Sources sources;
+  const bool needs_variance = s.interpolator == Interpolator::Diffusion || s.uncertainty == Uncertainty::Diffusion;
+  if (needs_variance) {
+    if (paths.variance.empty())
+      throw UsageError(std::string(s.interpolator == Interpolator::Diffusion ? "--interpolator" : "--uncertainty") +
+                       " diffusion needs --variance FILE (variance.h5 from due-sample-variance)");
+    sources.variance.emplace(paths.variance);
+    if (!(sources.variance->shape() == shape))
+      throw InputError(paths.variance + ": volumes are not of the shape of " + paths.data + "'s");
+  } else if (!paths.variance.empty()) {
+    log_warn("--variance ", paths.variance, " is not used with --interpolator ", s.interpolator_name, " --uncertainty ",
+             s.uncertainty_name);
+  }
+  if (s.uncertainty == Uncertainty::NpVae) {
+    if (paths.npvae.empty()) throw UsageError("--uncertainty npvae needs --npvae FILE (npvae.pt from due-train-np-vae)");
+    sources.npvae = load_np_vae(paths.npvae, device);
+    const NpVaeArchitecture& a = sources.npvae->architecture;
+    if (a.height != static_cast<std::int64_t>(shape.height) || a.width != static_cast<std::int64_t>(shape.width))
+      throw InputError(paths.npvae + ": trained on " + std::to_string(a.height) + "x" + std::to_string(a.width) +
+                       " slices, " + paths.data + " has " + std::to_string(shape.height) + "x" +
+                       std::to_string(shape.width));
+  } else if (!paths.npvae.empty()) {
+    log_warn("--npvae ", paths.npvae, " is not used with --uncertainty ", s.uncertainty_name);
+  }
+  return sources;
+}
+
+// Human slices where annotated, the imputation in the gaps, the nearest annotated slice outside them.
+std::vector<float> dense_annotation(const ImputeSettings& s, const std::vector<float>& sparse, const DatasetSample& sample,
+                                    const VolumeShape& shape, const std::optional<VarianceRow>& row) {
+  if (s.interpolator == Interpolator::Linear) return interpolate_linear(sparse, shape, sample.annotated_slices);
+  if (s.interpolator == Interpolator::Shape)
+    return interpolate_shape(sparse, shape, sample.annotated_slices,
+                             {sample.spacing[0], sample.spacing[1], sample.spacing[2]});
+  std::vector<float> dense = row->mean;
+  const std::size_t plane = shape.height * shape.width;
+  for (std::size_t z = 0; z < shape.depth; ++z) {
+    if (!sample.annotated_slices[z]) continue;
+    std::copy_n(sparse.begin() + static_cast<std::ptrdiff_t>(z * plane), plane,
+                dense.begin() + static_cast<std::ptrdiff_t>(z * plane));
+  }
+  carry_to_slices_outside_gaps(dense, shape, sample.annotated_slices);
+  for (float& v : dense) v = std::clamp(v, 0.f, 1.f);
+  return dense;
+}
+
+}  // namespace
+
+int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& paths) {
+  if (paths.data.empty()) throw UsageError("--data FILE (dataset.h5) is required");
+  if (paths.out.empty()) throw UsageError("--out FILE is required");
+  const ImputeSettings settings = settings_from(context.config);
+  const DatasetReader dataset(paths.data);
+  const VolumeShape& shape = dataset.layout().shape;
+  const torch::Device device = torch_device(context.device);
+  Sources sources = open_sources(settings, paths, shape, device);
+  if (!settings.export_nifti.empty()) std::filesystem::create_directories(settings.export_nifti);
+
+  FileAttributes attributes{{"interpolator", settings.interpolator_name},
+                            {"uncertainty", settings.uncertainty_name},
+                            {"weight_normalisation", weight_normalisation_name(settings.weights.normalisation)},
+                            {"weight_formula", weight_formula_name(settings.weights.formula)},
+                            {"dataset", paths.data}};
+  if (sources.variance) attributes["variance"] = paths.variance;
+  if (sources.npvae) {
+    attributes["npvae"] = paths.npvae;
+    attributes["npvae_latent"] = settings.sample_latent ? "sample" : "mean";
+  }
+  AnnotationWriter writer(paths.out, shape, context.provenance(), attributes, settings.gzip_level);
+
+  const std::vector<std::uint8_t> labels = dataset.labels();
+  std::vector<std::size_t> positives;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == 1) positives.push_back(i);
+  if (positives.empty()) log_warn(paths.data, " has no positive sample: ", paths.out, " will have no rows");
+
+  Progress progress("positives", positives.size(), "samples");
+  double gap_weight_sum = 0, gap_voxels = 0;
+  for (std::size_t index : positives) {
+    const DatasetSample sample = dataset.read(index);
+    std::optional<VarianceRow> row;
+    if (sources.variance) {
+      row = sources.variance->read(sources.variance->require(sample.id));
+      if (row->annotated_slices != sample.annotated_slices)
+        throw InputError(paths.variance + ": row '" + sample.id + "' was filled for other annotated slices than " +
+                         paths.data + " has");
+    }
+    const std::vector<float> sparse = sparse_annotation(sample.mask, sample.annotated_slices);
+    AnnotationRow out;
+    out.id = sample.id;
+    out.annotated_slices = sample.annotated_slices;
+    out.annotation = dense_annotation(settings, sparse, sample, shape, row);
+    if (settings.uncertainty == Uncertainty::None) {
+      out.weight.assign(shape.voxels(), 1.f);
+    } else {
+      std::vector<float> uncertainty;
+      if (settings.uncertainty == Uncertainty::Diffusion) {
+        uncertainty = std::move(row->variance);
+      } else {
+        std::optional<std::uint64_t> latent_seed;
+        if (settings.sample_latent) latent_seed = derive_seed(context.seed, kLatentStream, index);
+        uncertainty = predict_volume_variance(*sources.npvae->model, sparse, shape, sample.annotated_slices, device,
+                                              settings.npvae_batch_size, latent_seed);
+      }
+      try {
+        out.weight = uncertainty_weights(uncertainty, shape, sample.annotated_slices, settings.weights);
+      } catch (const std::invalid_argument& e) {
+        throw InputError((settings.uncertainty == Uncertainty::Diffusion ? paths.variance : paths.npvae) +
+                         ": sample '" + sample.id + "': " + e.what());
+      }
+    }
+    const std::size_t plane = shape.height * shape.width;
+    for (const Gap& gap : find_gaps(sample.annotated_slices)) {
+      for (std::size_t i = (gap.before + 1) * plane; i < gap.after * plane; ++i) gap_weight_sum += out.weight[i];
+      gap_voxels += static_cast<double>(gap.missing() * plane);
+    }
+    if (!settings.export_nifti.empty()) {
+      VolumeGeometry geometry;
+      geometry.shape = shape;
+      geometry.spacing = {sample.spacing[0], sample.spacing[1], sample.spacing[2]};
+      write_nifti(settings.export_nifti + "/" + sample.id + "_annotation.nii.gz", geometry, out.annotation);
+      write_nifti(settings.export_nifti + "/" + sample.id + "_weight.nii.gz", geometry, out.weight);
+    }
+    writer.append(out);
+    progress.advance();
+  }
+  progress.finish();
+  writer.commit();
+  log_info("wrote ", paths.out, ": ", writer.size(), " positives, interpolator ", settings.interpolator_name,
+           ", uncertainty ", settings.uncertainty_name, ", weights per ",
+           weight_normalisation_name(settings.weights.normalisation), " (", weight_formula_name(settings.weights.formula),
+           "), mean weight in the gaps ", gap_voxels > 0 ? gap_weight_sum / gap_voxels : 1.0, "; ",
+           progress.elapsed_seconds() / std::max<double>(1.0, static_cast<double>(positives.size())), " s per sample");
+  return kExitOk;
+}
+
+}  // namespace due
