@@ -1,13 +1,18 @@
 #include "diffusion/interpolator_trainer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cli/config.h"
 #include "diffusion/schedule.h"
 #include "nn/checkpoint.h"
+#include "util/seeding.h"
+#include "util/torch_runtime.h"
 
 namespace due {
 namespace {
+
+constexpr std::uint64_t kDropoutStream = 0xD0;
 
 void copy_parameters(const torch::nn::Module& from, torch::nn::Module& to) {
   torch::NoGradGuard no_grad;
@@ -104,6 +109,8 @@ torch::Tensor InterpolatorTrainer::batch_loss(const TripleBatch& batch, std::uin
 
 double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {
   model_->train();
+  // Dropout draws from the global generators: seed them per step too, so a resumed run repeats a straight one.
+  seed_torch(derive_seed(seed, kDropoutStream));
   optimizer_->zero_grad();
   const torch::Tensor loss = batch_loss(batch, seed);
   loss.backward();
@@ -124,9 +131,13 @@ double InterpolatorTrainer::loss(const TripleBatch& batch, std::uint64_t seed) {
 
 void InterpolatorTrainer::update_ema() {
   torch::NoGradGuard no_grad;
+  // Warm-up (as TensorFlow's ExponentialMovingAverage with num_updates): with 0.999 from the first step, a short
+  // run's average would still be three quarters the untrained initial weights after 300 steps.
+  const double step = static_cast<double>(steps_done_);
+  const double decay = std::min(config_.ema_decay, (1.0 + step) / (10.0 + step));
   const auto source = model_->parameters();
   auto target = ema_->parameters();
-  for (std::size_t i = 0; i < source.size(); ++i) target[i].mul_(config_.ema_decay).add_(source[i], 1.0 - config_.ema_decay);
+  for (std::size_t i = 0; i < source.size(); ++i) target[i].mul_(decay).add_(source[i], 1.0 - decay);
 }
 
 void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance) const {
@@ -145,6 +156,10 @@ void InterpolatorTrainer::load_checkpoint(const std::string& path) {
   reader.load_module("model", *model_);
   reader.load_module("ema", *ema_);
   reader.load_optimizer("adam", *optimizer_);
+  // Loading may leave tensors where the archive had them; the parameters keep their identity, so the optimizer
+  // still points at them after the move.
+  model_->to(device_);
+  ema_->to(device_);
   steps_done_ = reader.get_int("step");
 }
 
