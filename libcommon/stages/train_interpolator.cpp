@@ -1,5 +1,6 @@
 #include "stages/train_interpolator.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -84,8 +85,9 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
   TrainingLog log(out_path + ".log.csv", {"step", "loss", "rate"}, resume ? trainer.steps_done() : -1);
   const Provenance provenance = context.provenance();
 
-  Progress progress("interpolator", static_cast<std::uint64_t>(train.steps), "steps");
-  progress.advance(static_cast<std::uint64_t>(std::min(trainer.steps_done(), train.steps)));
+  // Counts this run's steps only, so a resumed run's rate and ETA are its own.
+  Progress progress("interpolator", static_cast<std::uint64_t>(std::max<std::int64_t>(train.steps - trainer.steps_done(), 0)),
+                    "steps");
   double loss_sum = 0;
   std::int64_t loss_count = 0;
   auto window_start = std::chrono::steady_clock::now();
