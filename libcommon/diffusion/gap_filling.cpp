@@ -1,0 +1,120 @@
+#include "diffusion/gap_filling.h"
+
+#include <algorithm>
+
+#include "data/gaps.h"
+#include "diffusion/interpolator_trainer.h"
+#include "imputation/classical.h"
+#include "nn/tensors.h"
+#include "util/seeding.h"
+
+namespace due {
+namespace {
+
+constexpr std::uint64_t kRepeatStream = 0x5A4D;
+
+bool slice_empty(const std::vector<float>& volume, const VolumeShape& shape, std::size_t z) {
+  const std::size_t area = shape.height * shape.width;
+  return std::all_of(volume.begin() + static_cast<std::ptrdiff_t>(z * area),
+                     volume.begin() + static_cast<std::ptrdiff_t>((z + 1) * area), [](float v) { return v == 0.f; });
+}
+
+// The gaps of a job that will be sampled.
+std::vector<Gap> sampled_gaps(const VolumeShape& shape, const FillingJob& job, const FillingOptions& options) {
+  std::vector<Gap> gaps;
+  for (const Gap& gap : find_gaps(job.annotated_slices))
+    if (!options.skip_empty_gaps || !slice_empty(job.sparse, shape, gap.before) ||
+        !slice_empty(job.sparse, shape, gap.after))
+      gaps.push_back(gap);
+  return gaps;
+}
+
+struct PendingSlice {
+  std::size_t job, repeat, z, after;
+};
+
+}  // namespace
+
+std::size_t slices_to_sample(const VolumeShape& shape, const std::vector<FillingJob>& jobs,
+                             const FillingOptions& options) {
+  std::size_t total = 0;
+  for (const FillingJob& job : jobs)
+    for (const Gap& gap : sampled_gaps(shape, job, options)) total += gap.missing() * options.repeats;
+  return total;
+}
+
+std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, const NoiseSchedule& schedule, const VolumeShape& shape,
+                                    const std::vector<FillingJob>& jobs, const FillingOptions& options,
+                                    const torch::Device& device, const std::function<void(std::size_t)>& on_batch) {
+  torch::NoGradGuard no_grad;
+  const std::size_t repeats = std::max<std::size_t>(options.repeats, 1);
+  const std::size_t batch_size = std::max<std::size_t>(options.batch_size, 1);
+  // fillings[j]: [T, D, H, W] in [-1, 1], starting from the sparse annotation (unsampled slices stay as given).
+  std::vector<torch::Tensor> fillings;
+  std::vector<std::vector<Gap>> gaps;
+  std::size_t rounds = 0;
+  for (const FillingJob& job : jobs) {
+    if (job.annotated_slices.size() != shape.depth || job.sparse.size() != shape.voxels())
+      throw std::invalid_argument("fill_gaps: a job does not match the volume shape");
+    // Only annotated slices are input; whatever else the job's volume holds is not looked at.
+    std::vector<float> annotated_only(job.annotated_slices.begin(), job.annotated_slices.end());
+    const torch::Tensor sparse =
+        volume_tensor(job.sparse, shape) * torch::tensor(annotated_only).view({-1, 1, 1});
+    fillings.push_back(to_model_range(sparse).unsqueeze(0).repeat({static_cast<std::int64_t>(repeats), 1, 1, 1}));
+    gaps.push_back(sampled_gaps(shape, job, options));
+    for (const Gap& gap : gaps.back()) rounds = std::max(rounds, gap.missing());
+  }
+
+  for (std::size_t k = 0; k < rounds; ++k) {
+    std::vector<PendingSlice> pending;
+    for (std::size_t j = 0; j < jobs.size(); ++j)
+      for (std::size_t r = 0; r < repeats; ++r)
+        for (const Gap& gap : gaps[j])
+          if (k < gap.missing()) pending.push_back({j, r, gap.before + 1 + k, gap.after});
+    for (std::size_t start = 0; start < pending.size(); start += batch_size) {
+      const std::size_t end = std::min(pending.size(), start + batch_size);
+      std::vector<torch::Tensor> conditions;
+      std::vector<float> positions, lengths;
+      std::vector<std::uint64_t> seeds;
+      for (std::size_t i = start; i < end; ++i) {
+        const PendingSlice& p = pending[i];
+        const torch::Tensor filling = fillings[p.job][static_cast<std::int64_t>(p.repeat)];
+        conditions.push_back(torch::stack(
+            {filling[static_cast<std::int64_t>(p.z - 1)], filling[static_cast<std::int64_t>(p.after)]}));
+        // The slice below is the new lower boundary: the target is one step into a gap of after - (z - 1).
+        lengths.push_back(static_cast<float>(p.after - p.z + 1));
+        positions.push_back(1.f / lengths.back());
+        seeds.push_back(derive_seed(jobs[p.job].seed, kRepeatStream + p.repeat, p.z));
+      }
+      SliceQuery query;
+      query.conditions = torch::stack(conditions).to(device);
+      query.position = torch::tensor(positions).to(device);
+      query.gap_length = torch::tensor(lengths).to(device);
+      const torch::Tensor slices = sample_slices(model, schedule, options.sampler, query, seeds).to(torch::kCPU);
+      for (std::size_t i = start; i < end; ++i) {
+        const PendingSlice& p = pending[i];
+        fillings[p.job][static_cast<std::int64_t>(p.repeat)][static_cast<std::int64_t>(p.z)].copy_(
+            slices[static_cast<std::int64_t>(i - start)][0]);
+      }
+      if (on_batch) on_batch(end - start);
+    }
+  }
+
+  std::vector<FilledVolume> results;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const torch::Tensor values = from_model_range(fillings[j]);
+    FilledVolume result;
+    result.mean = tensor_values(values.mean(0));
+    result.variance = tensor_values(values.var(0, /*unbiased=*/false));
+    // Annotated slices exactly as given (the round trip through [-1, 1] is exact for 0/1, but say so).
+    const std::size_t area = shape.height * shape.width;
+    for (std::size_t z = 0; z < shape.depth; ++z)
+      if (jobs[j].annotated_slices[z])
+        for (std::size_t i = z * area; i < (z + 1) * area; ++i) result.mean[i] = jobs[j].sparse[i], result.variance[i] = 0.f;
+    carry_to_slices_outside_gaps(result.mean, shape, jobs[j].annotated_slices);
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+}  // namespace due

@@ -1,0 +1,23 @@
+#pragma once
+// Settings of the diffusion interpolator's UNet, kept apart from the network so that configuration code and the
+// model file's architecture record need no LibTorch.
+#include <cstdint>
+#include <vector>
+
+namespace due {
+
+struct UNetConfig {
+  std::int64_t width = 64;                            // channels at full resolution
+  std::vector<std::int64_t> channel_mult{1, 2, 2, 2};  // width multiplier per level; level l is 2^l times smaller
+  std::int64_t res_blocks = 2;                        // residual blocks per level (the decoder has one more)
+  std::vector<std::int64_t> attention_levels{2, 3};   // levels with self-attention after each residual block
+  std::int64_t heads = 1;                             // attention heads
+  double dropout = 0.1;
+  std::int64_t condition_channels = 2;                // boundary slices: before, after
+
+  std::size_t levels() const { return channel_mult.size(); }
+  // Height and width must be multiples of this.
+  std::int64_t size_multiple() const { return std::int64_t{1} << (levels() - 1); }
+};
+
+}  // namespace due

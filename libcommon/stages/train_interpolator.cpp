@@ -1,0 +1,119 @@
+#include "stages/train_interpolator.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+
+#include "cli/logging.h"
+#include "cli/progress.h"
+#include "cli/tool.h"
+#include "diffusion/interpolator_trainer.h"
+#include "io/dataset_store.h"
+#include "nn/tensors.h"
+#include "nn/training_log.h"
+#include "util/errors.h"
+#include "util/seeding.h"
+
+namespace due {
+namespace {
+
+constexpr std::uint64_t kTripleStream = 0x7121;
+constexpr std::uint64_t kNoiseStream = 0x7122;
+
+struct TrainingData {
+  std::vector<torch::Tensor> masks;  // [D, H, W] in {0, 1}
+  std::vector<std::size_t> spans;
+  std::vector<TripleWindow> windows;
+};
+
+TrainingData training_data(const DatasetReader& dataset) {
+  TrainingData data;
+  const std::vector<std::uint8_t> labels = dataset.labels();
+  const VolumeShape& shape = dataset.layout().shape;
+  std::vector<std::vector<std::uint8_t>> layouts, foreground;
+  for (std::size_t index : dataset.indices_of_split(kTrain)) {
+    if (labels[index] != 1) continue;
+    const DatasetSample sample = dataset.read(index);
+    layouts.push_back(sample.annotated_slices);
+    const torch::Tensor mask = volume_tensor(sample.mask, shape);
+    const torch::Tensor has_foreground = mask.flatten(1).amax(1).gt(0).to(torch::kUInt8).contiguous();
+    foreground.emplace_back(has_foreground.data_ptr<std::uint8_t>(),
+                            has_foreground.data_ptr<std::uint8_t>() + shape.depth);
+    data.masks.push_back(mask);
+  }
+  data.spans = gap_spans(layouts);
+  data.windows = foreground_windows(foreground, data.spans);
+  if (data.windows.empty())
+    throw InputError(dataset.path() + ": no training positive has a gap span and a foreground slice to learn from (" +
+                     std::to_string(data.masks.size()) + " training positives)");
+  return data;
+}
+
+}  // namespace
+
+int run_train_interpolator(ToolContext& context, const std::string& data_path, const std::string& out_path,
+                           bool resume) {
+  if (data_path.empty()) throw UsageError("--data FILE is required");
+  if (out_path.empty()) throw UsageError("--out FILE is required");
+  const Config& config = context.config;
+  const InterpolatorArchitecture architecture = interpolator_architecture_from(config);
+  const InterpolatorTrainingConfig train = interpolator_training_config_from(config);
+  const DatasetReader dataset(data_path);
+  const VolumeShape& shape = dataset.layout().shape;
+  const std::int64_t multiple = architecture.unet.size_multiple();
+  if (static_cast<std::int64_t>(shape.height) % multiple || static_cast<std::int64_t>(shape.width) % multiple)
+    config.fail("interpolator.model.channel_mult", "needs slices whose height and width are multiples of " +
+                                                       std::to_string(multiple) + "; " + data_path + " has " +
+                                                       std::to_string(shape.height) + "x" + std::to_string(shape.width));
+  const TrainingData data = training_data(dataset);
+  std::string spans;
+  for (std::size_t s : data.spans) spans += (spans.empty() ? "" : ",") + std::to_string(s);
+  log_info("training on ", data.masks.size(), " training positives, gap spans {", spans, "}, ", data.windows.size(),
+           " windows with foreground");
+
+  const torch::Device device = torch_device(context.device);
+  InterpolatorTrainer trainer(architecture, train, device);
+  const std::string checkpoint_path = out_path + ".checkpoint";
+  if (resume) {
+    if (std::filesystem::exists(checkpoint_path)) {
+      trainer.load_checkpoint(checkpoint_path);
+      log_info("resuming from ", checkpoint_path, " at step ", trainer.steps_done());
+    } else {
+      log_warn("--resume: no ", checkpoint_path, " yet, starting from step 0");
+    }
+  }
+  TrainingLog log(out_path + ".log.csv", {"step", "loss", "rate"}, resume ? trainer.steps_done() : -1);
+  const Provenance provenance = context.provenance();
+
+  // Counts this run's steps only, so a resumed run's rate and ETA are its own.
+  Progress progress("interpolator", static_cast<std::uint64_t>(std::max<std::int64_t>(train.steps - trainer.steps_done(), 0)),
+                    "steps");
+  double loss_sum = 0;
+  std::int64_t loss_count = 0;
+  auto window_start = std::chrono::steady_clock::now();
+  while (trainer.steps_done() < train.steps) {
+    const std::int64_t step = trainer.steps_done();
+    std::mt19937_64 rng(derive_seed(context.seed, kTripleStream, static_cast<std::uint64_t>(step)));
+    std::vector<SliceTriple> triples;
+    for (std::int64_t i = 0; i < train.batch_size; ++i) triples.push_back(draw_triple(data.windows, rng));
+    loss_sum += trainer.step(make_triple_batch(triples, data.masks),
+                             derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)));
+    ++loss_count;
+    progress.advance();
+    const std::int64_t done = trainer.steps_done();
+    if (done % train.log_every == 0 || done == train.steps) {
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = std::chrono::duration<double>(now - window_start).count();
+      log.row({static_cast<double>(done), loss_sum / static_cast<double>(loss_count),
+               seconds > 0 ? static_cast<double>(loss_count) / seconds : 0.0});
+      loss_sum = 0, loss_count = 0, window_start = now;
+    }
+    if (done % train.checkpoint_every == 0 || done == train.steps) trainer.save_checkpoint(checkpoint_path, provenance);
+  }
+  progress.finish();
+  trainer.save_model(out_path, provenance);
+  log_info("wrote ", out_path, " after ", trainer.steps_done(), " steps; log ", log.path());
+  return kExitOk;
+}
+
+}  // namespace due

@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+
+namespace due {
+
+struct ToolContext;
+
+// due-train-interpolator: trains the diffusion interpolator on the training positives of `data_path` and writes
+// `out_path` (EMA weights), `out_path`.checkpoint and `out_path`.log.csv. With `resume`, continues from the
+// checkpoint's step. Returns the exit status.
+int run_train_interpolator(ToolContext& context, const std::string& data_path, const std::string& out_path,
+                           bool resume);
+
+}  // namespace due

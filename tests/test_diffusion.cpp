@@ -1,0 +1,249 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "data/gaps.h"
+#include "diffusion/gap_filling.h"
+#include "diffusion/interpolator_trainer.h"
+#include "diffusion/samplers.h"
+#include "diffusion/schedule.h"
+#include "diffusion/training_triples.h"
+#include "io/provenance.h"
+#include "support.h"
+
+namespace {
+
+// A UNet small enough for a test to run it many times: two levels at width 8, attention on the coarse one.
+due::InterpolatorArchitecture tiny_architecture(std::size_t schedule_steps = 100) {
+  due::InterpolatorArchitecture a;
+  a.unet.width = 8;
+  a.unet.channel_mult = {1, 2};
+  a.unet.res_blocks = 1;
+  a.unet.attention_levels = {1};
+  a.unet.heads = 2;
+  a.unet.dropout = 0.0;
+  a.schedule.steps = schedule_steps;
+  return a;
+}
+
+// A disc of radius r on slice z of a [D, n, n] mask.
+void disc(torch::Tensor& volume, std::int64_t z, double r) {
+  const std::int64_t n = volume.size(1);
+  for (std::int64_t y = 0; y < n; ++y)
+    for (std::int64_t x = 0; x < n; ++x)
+      if (std::hypot(double(y) - n / 2.0, double(x) - n / 2.0) <= r) volume[z][y][x] = 1.f;
+}
+
+float max_abs(const std::vector<float>& values, std::size_t from, std::size_t to) {
+  float m = 0;
+  for (std::size_t i = from; i < to; ++i) m = std::max(m, std::abs(values[i]));
+  return m;
+}
+
+float min_value(const std::vector<float>& values, std::size_t from, std::size_t to) {
+  float m = values[from];
+  for (std::size_t i = from; i < to; ++i) m = std::min(m, values[i]);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("diffusion UNet maps [B,1,H,W] with conditions to a noise map of the same shape", "[diffusion]") {
+  const due::InterpolatorArchitecture a = tiny_architecture();
+  due::DiffusionUNet model(a.unet);
+  const auto out = model->forward(torch::randn({3, 1, 8, 16}), torch::randn({3, 2, 8, 16}),
+                                  torch::tensor({0, 5, 99}), torch::tensor({0.25f, 0.5f, 0.75f}),
+                                  torch::tensor({4.f, 2.f, 4.f}));
+  CHECK(out.sizes() == torch::IntArrayRef({3, 1, 8, 16}));
+  // H and W must halve evenly at every level
+  CHECK_THROWS_AS(model->forward(torch::randn({1, 1, 7, 8}), torch::randn({1, 2, 7, 8}), torch::tensor({0}),
+                                 torch::tensor({0.5f}), torch::tensor({2.f})),
+                  std::invalid_argument);
+}
+
+TEST_CASE("noise schedule: alpha-bar and posterior closed forms against hand values", "[diffusion]") {
+  due::ScheduleConfig c;
+  c.steps = 3;  // beta = 1e-4, 0.01005, 0.02
+  const due::NoiseSchedule s(c);
+  CHECK(s.beta(1) == Approx(0.01005));
+  // alpha_bar: 0.9999; 0.9999 * 0.98995 = 0.989851005; * 0.98 = 0.970053985
+  CHECK(s.alpha_bar(0) == Approx(0.9999).epsilon(1e-12));
+  CHECK(s.alpha_bar(1) == Approx(0.989851005).epsilon(1e-12));
+  CHECK(s.alpha_bar(2) == Approx(0.970053985).epsilon(1e-9));
+  // posterior variance beta_t (1 - abar_{t-1}) / (1 - abar_t): 0 at t = 0,
+  // 0.01005 * 1e-4 / 0.010148995 = 9.90246e-5, 0.02 * 0.010148995 / 0.029946015 = 6.77819e-3
+  CHECK(s.posterior_variance(0) == 0.0);
+  CHECK(s.posterior_variance(1) == Approx(9.90245832e-5).epsilon(1e-8));
+  CHECK(s.posterior_variance(2) == Approx(6.77819400e-3).epsilon(1e-8));
+  // posterior mean coefficients at t = 2: beta sqrt(abar_1) / (1 - abar_2), (1 - abar_1) sqrt(alpha_2) / (1 - abar_2)
+  CHECK(s.posterior_coef_x0(2) == Approx(0.664470754).epsilon(1e-8));
+  CHECK(s.posterior_coef_xt(2) == Approx(0.335503486).epsilon(1e-8));
+
+  due::ScheduleConfig cosine;
+  cosine.kind = due::BetaSchedule::Cosine;
+  cosine.steps = 1000;
+  const due::NoiseSchedule cs(cosine);
+  // alpha_bar(t) = f(t + 1) / f(0), f(u) = cos^2((u / T + s) / (1 + s) * pi / 2), s = 0.008 (no clipping mid-way)
+  const auto f = [](double u) { return std::pow(std::cos((u / 1000.0 + 0.008) / 1.008 * M_PI / 2), 2); };
+  CHECK(cs.alpha_bar(499) == Approx(f(500) / f(0)).epsilon(1e-9));
+
+  due::ScheduleConfig thousand;
+  const due::NoiseSchedule ts(thousand);
+  CHECK(ts.strided_steps(3) == std::vector<std::size_t>{999, 500, 0});
+  CHECK(ts.strided_steps(1000).front() == 999);
+  CHECK(ts.strided_steps(1000).back() == 0);
+}
+
+TEST_CASE("training triples span the data's gaps and hold foreground", "[diffusion]") {
+  // gaps 0-3 (span 3) and 3-7 (span 4); a second layout adds span 2
+  const std::vector<std::vector<std::uint8_t>> layouts{{1, 0, 0, 1, 0, 0, 0, 1}, {1, 0, 1, 0, 1}};
+  CHECK(due::gap_spans(layouts) == std::vector<std::size_t>{2, 3, 4});
+  // foreground on slice 6 only, depth 8: span-2 windows [4,6], [5,7]; span 3: [3..6], [4..7]; span 4: [2..6], [3..7]
+  const std::vector<std::vector<std::uint8_t>> foreground{{0, 0, 0, 0, 0, 0, 1, 0}};
+  const auto windows = due::foreground_windows(foreground, {2, 3, 4});
+  REQUIRE(windows.size() == 6);
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200; ++i) {
+    const due::SliceTriple t = due::draw_triple(windows, rng);
+    CHECK(t.before < t.target);
+    CHECK(t.target < t.after);
+    CHECK(t.after <= 7);
+    CHECK(t.before + 4 >= 6);  // every window reaches slice 6
+    CHECK(t.after >= 6);
+  }
+}
+
+TEST_CASE("one training step lowers the loss on a fixed batch; resume continues from the checkpoint's step",
+          "[diffusion]") {
+  torch::manual_seed(1);
+  torch::Tensor volume = torch::zeros({8, 8, 8});
+  for (std::int64_t z = 1; z < 7; ++z) disc(volume, z, 1.0 + 0.4 * double(z));
+  const std::vector<torch::Tensor> volumes{volume};
+  const due::TripleBatch batch =
+      due::make_triple_batch({{0, 0, 1, 3}, {0, 2, 4, 5}, {0, 3, 5, 7}, {0, 1, 4, 7}}, volumes);
+  CHECK(batch.target.sizes() == torch::IntArrayRef({4, 1, 8, 8}));
+  CHECK(batch.conditions.sizes() == torch::IntArrayRef({4, 2, 8, 8}));
+  CHECK(batch.position[1].item<float>() == Approx(2.0 / 3.0));
+  CHECK(batch.gap_length[3].item<float>() == 6.f);
+  // masks become -1 / 1: slice 0 is empty
+  CHECK(batch.conditions[0][0].max().item<float>() == -1.f);
+
+  due::InterpolatorTrainingConfig config;
+  config.learning_rate = 1e-3;
+  const torch::Device cpu(torch::kCPU);
+  due::InterpolatorTrainer trainer(tiny_architecture(), config, cpu);
+  const double before = trainer.loss(batch, 42);
+  CHECK(trainer.step(batch, 42) == Approx(before));
+  const double after = trainer.loss(batch, 42);
+  CHECK(after < before);
+  CHECK(trainer.steps_done() == 1);
+
+  due::test::ScratchDir dir;
+  trainer.step(batch, 43);
+  trainer.save_checkpoint(dir.file("c.pt"), due::make_provenance("due-test"));
+  due::InterpolatorTrainer resumed(tiny_architecture(), config, cpu);
+  resumed.load_checkpoint(dir.file("c.pt"));
+  CHECK(resumed.steps_done() == 2);
+  // The resumed trainer takes the same next step as the one that never stopped (optimizer state included).
+  CHECK(resumed.step(batch, 44) == Approx(trainer.step(batch, 44)).epsilon(1e-6));
+  const auto p = trainer.ema()->parameters(), q = resumed.ema()->parameters();
+  for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::allclose(p[i], q[i], 1e-5, 1e-6));
+  // interpolator.pt holds the EMA weights and rebuilds without the training config
+  trainer.save_model(dir.file("i.pt"), due::make_provenance("due-test"));
+  const due::LoadedInterpolator loaded = due::load_interpolator(dir.file("i.pt"), cpu);
+  CHECK(loaded.architecture.unet.width == 8);
+  CHECK(loaded.architecture.schedule.steps == 100);
+  const auto l = loaded.model->parameters();
+  for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::equal(p[i], l[i]));
+}
+
+TEST_CASE("DDIM with eta 0 is deterministic per row seed and matches its closed form for a zero-noise network",
+          "[diffusion]") {
+  const due::InterpolatorArchitecture a = tiny_architecture(100);
+  due::DiffusionUNet model(a.unet);  // untrained: the output layer starts at zero, so eps = 0
+  model->eval();
+  const due::NoiseSchedule schedule(a.schedule);
+  due::SliceQuery query{torch::zeros({2, 2, 8, 8}), torch::tensor({0.5f, 0.5f}), torch::tensor({2.f, 2.f})};
+  due::SamplerConfig ddim;
+  ddim.steps = 10;
+  const auto x = due::sample_slices(*model, schedule, ddim, query, {7, 8});
+  CHECK(torch::equal(x, due::sample_slices(*model, schedule, ddim, query, {7, 8})));
+  CHECK_FALSE(torch::equal(x[0], x[1]));
+  // A row does not depend on its batch neighbours.
+  due::SliceQuery single{torch::zeros({1, 2, 8, 8}), torch::tensor({0.5f}), torch::tensor({2.f})};
+  CHECK(torch::allclose(x[1], due::sample_slices(*model, schedule, ddim, single, {8})[0]));
+  // eps = 0: x0 = clamp(x_T / sqrt(abar_T-1)) at the first step, and every later step keeps it.
+  auto generator = at::detail::createCPUGenerator(7);
+  const torch::Tensor start = torch::randn({1, 8, 8}, generator, torch::kFloat32);
+  CHECK(torch::allclose(x[0], (start / std::sqrt(schedule.alpha_bar(99))).clamp(-1, 1), 1e-5, 1e-6));
+
+  due::SamplerConfig ddpm;
+  ddpm.kind = due::SamplerKind::Ddpm;
+  ddpm.steps = 10;
+  const auto y = due::sample_slices(*model, schedule, ddpm, query, {7, 8});
+  CHECK(torch::equal(y, due::sample_slices(*model, schedule, ddpm, query, {7, 8})));
+  CHECK(y.min().item<float>() >= -1.f);
+  CHECK(y.max().item<float>() <= 1.f);
+}
+
+TEST_CASE("gap filling writes exactly the missing slices; variance is 0 for T = 1 and never negative",
+          "[diffusion]") {
+  const due::InterpolatorArchitecture a = tiny_architecture(50);
+  due::DiffusionUNet model(a.unet);
+  model->eval();
+  const due::NoiseSchedule schedule(a.schedule);
+  const due::VolumeShape shape{8, 8, 8};
+  const std::size_t area = 64;
+  // annotated 1, 3, 6: gaps {2} and {4, 5}; slices 0 and 7 lie outside every gap
+  due::FillingJob job;
+  job.annotated_slices = {0, 1, 0, 1, 0, 0, 1, 0};
+  job.sparse.assign(shape.voxels(), 0.5f);  // non-annotated content must be ignored
+  for (std::size_t z : {1, 3, 6})
+    for (std::size_t i = 0; i < area; ++i) job.sparse[z * area + i] = (i % 3 == 0) ? 1.f : 0.f;
+  for (std::size_t i = 0; i < area; ++i) job.sparse[6 * area + i] = 0.f;  // one empty boundary is still sampled
+  job.seed = 11;
+  // a second volume whose only gap lies between two empty slices: skipped, stays empty
+  due::FillingJob empty_gap;
+  empty_gap.annotated_slices = {1, 0, 0, 1, 1, 1, 1, 1};
+  empty_gap.sparse.assign(shape.voxels(), 0.f);
+  for (std::size_t z = 4; z < 8; ++z) empty_gap.sparse[z * area] = 1.f;
+  empty_gap.seed = 12;
+
+  due::FillingOptions options;
+  options.repeats = 4;
+  options.sampler.steps = 5;
+  options.batch_size = 64;
+  CHECK(due::slices_to_sample(shape, {job, empty_gap}, options) == 3 * 4);
+  std::size_t reported = 0;
+  const auto filled = due::fill_gaps(*model, schedule, shape, {job, empty_gap}, options, torch::Device(torch::kCPU),
+                                     [&](std::size_t n) { reported += n; });
+  CHECK(reported == 12);
+  REQUIRE(filled.size() == 2);
+  const auto& f = filled[0];
+  for (std::size_t z = 0; z < 8; ++z) {
+    INFO("slice " << z);
+    const std::size_t from = z * area, to = from + area;
+    CHECK(min_value(f.variance, 0, shape.voxels()) >= 0.f);
+    if (z == 2 || z == 4 || z == 5) {
+      CHECK(max_abs(f.variance, from, to) > 0.f);  // sampled: the T fillings differ
+    } else {
+      CHECK(max_abs(f.variance, from, to) == 0.f);
+      // annotated slices as given; slices outside gaps carry the nearest annotated slice
+      const std::size_t source = z == 0 ? 1 : z == 7 ? 6 : z;
+      for (std::size_t i = 0; i < area; ++i) CHECK(f.mean[from + i] == job.sparse[source * area + i]);
+    }
+  }
+  CHECK(max_abs(filled[1].mean, area, 3 * area) == 0.f);
+  CHECK(max_abs(filled[1].variance, 0, shape.voxels()) == 0.f);
+
+  // Batching does not change the result: one slice per network call gives the same volumes.
+  options.batch_size = 1;
+  const auto one_by_one = due::fill_gaps(*model, schedule, shape, {job}, options, torch::Device(torch::kCPU));
+  for (std::size_t i = 0; i < shape.voxels(); ++i) REQUIRE(one_by_one[0].mean[i] == Approx(f.mean[i]).margin(1e-5));
+
+  options.repeats = 1;
+  const auto single = due::fill_gaps(*model, schedule, shape, {job}, options, torch::Device(torch::kCPU));
+  CHECK(max_abs(single[0].variance, 0, shape.voxels()) == 0.f);
+  CHECK(max_abs(single[0].mean, 2 * area, 3 * area) > 0.f);
+}

@@ -1,0 +1,129 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+#include "diffusion/interpolator_trainer.h"
+#include "io/dataset_store.h"
+#include "io/stage_files.h"
+#include "nn/checkpoint.h"
+#include "support.h"
+
+using Catch::Matchers::Contains;
+using due::test::run_command;
+using due::test::tool_path;
+
+namespace {
+
+// Tiny phantoms and a tiny network: each tool runs in about a second.
+const std::string kTinyModel =
+    " --threads 1 --set interpolator.model.width=8 --set interpolator.model.channel_mult=[1,2]"
+    " --set interpolator.model.res_blocks=1 --set interpolator.model.attention_levels=[1]"
+    " --set interpolator.schedule.steps=50 --set interpolator.train.batch_size=4"
+    " --set interpolator.train.log_every=2 --set interpolator.train.checkpoint_every=2";
+
+std::string tiny_dataset(const due::test::ScratchDir& dir) {
+  const std::string path = dir.file("dataset.h5");
+  const auto result = run_command(tool_path("preprocess") +
+                                  " --source phantom --set preprocess.block_size=[8,16,16]"
+                                  " --set preprocess.phantom.patients=8 --out " + path);
+  REQUIRE(result.exit_code == 0);
+  return path;
+}
+
+std::vector<std::string> log_steps(const std::string& path) {
+  std::vector<std::string> steps;
+  std::istringstream lines(due::test::read_text(path));
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "step,loss,rate");
+  while (std::getline(lines, line)) steps.push_back(line.substr(0, line.find(',')));
+  return steps;
+}
+
+}  // namespace
+
+TEST_CASE("due-train-interpolator: model, checkpoint and log; --resume continues to the same weights",
+          "[diffusion][tools]") {
+  due::test::ScratchDir dir;
+  const std::string data = tiny_dataset(dir);
+  const std::string train = tool_path("train-interpolator") + kTinyModel + " --data " + data;
+
+  const auto full = run_command(train + " --steps 6 --out " + dir.file("full.pt"));
+  INFO(full.output);
+  REQUIRE(full.exit_code == 0);
+  CHECK(log_steps(dir.file("full.pt.log.csv")) == std::vector<std::string>{"2", "4", "6"});
+
+  // Stopped after 4 steps, then resumed to 6: the log reads as one run and the weights equal the straight run's.
+  REQUIRE(run_command(train + " --steps 4 --out " + dir.file("part.pt")).exit_code == 0);
+  const auto resumed = run_command(train + " --steps 6 --resume --out " + dir.file("part.pt"));
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("at step 4"));
+  CHECK(log_steps(dir.file("part.pt.log.csv")) == std::vector<std::string>{"2", "4", "6"});
+  CHECK(due::CheckpointReader(dir.file("part.pt.checkpoint"), due::kInterpolatorCheckpointKind).get_int("step") == 6);
+  const torch::Device cpu(torch::kCPU);
+  const auto a = due::load_interpolator(dir.file("full.pt"), cpu), b = due::load_interpolator(dir.file("part.pt"), cpu);
+  const auto p = a.model->parameters(), q = b.model->parameters();
+  REQUIRE(p.size() == q.size());
+  for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::allclose(p[i], q[i], 1e-5, 1e-6));
+  CHECK(due::CheckpointReader(dir.file("full.pt"), due::kInterpolatorKind).provenance().tool == "due-train-interpolator");
+
+  const auto missing = run_command(tool_path("train-interpolator") + " --data " + dir.file("none.h5") + " --out " +
+                                   dir.file("x.pt"));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output, Contains("none.h5"));
+}
+
+TEST_CASE("due-sample-variance: one row per positive, annotated slices kept, variance >= 0", "[diffusion][tools]") {
+  due::test::ScratchDir dir;
+  const std::string data = tiny_dataset(dir);
+  REQUIRE(run_command(tool_path("train-interpolator") + kTinyModel + " --steps 2 --data " + data + " --out " +
+                      dir.file("i.pt")).exit_code == 0);
+  const std::string sample = tool_path("sample-variance") + " --threads 1 --data " + data + " --model " +
+                             dir.file("i.pt") + " --samples 3 --sampling-steps 4";
+  const auto result = run_command(sample + " --out " + dir.file("variance.h5"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+
+  const due::DatasetReader dataset(data);
+  const due::VarianceReader variance(dir.file("variance.h5"));
+  CHECK(variance.attribute("interpolator") == "diffusion");
+  CHECK(variance.attribute("sampler") == "ddim");
+  CHECK(variance.attribute("samples") == "3");
+  CHECK(variance.attribute("sampling_steps") == "4");
+  CHECK(variance.provenance().tool == "due-sample-variance");
+  const auto labels = dataset.labels();
+  const std::size_t positives = static_cast<std::size_t>(std::count(labels.begin(), labels.end(), 1));
+  REQUIRE(positives > 0);
+  CHECK(variance.size() == positives);
+  const std::size_t area = 16 * 16;
+  bool some_variance = false;
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    if (labels[i] != 1) continue;
+    const due::DatasetSample s = dataset.read(i);
+    const due::VarianceRow row = variance.read(variance.require(s.id));
+    CHECK(row.annotated_slices == s.annotated_slices);
+    for (std::size_t z = 0; z < 8; ++z)
+      for (std::size_t k = z * area; k < (z + 1) * area; ++k) {
+        REQUIRE(row.variance[k] >= 0.f);
+        REQUIRE(row.mean[k] >= 0.f);
+        REQUIRE(row.mean[k] <= 1.f);
+        if (s.annotated_slices[z]) {
+          REQUIRE(row.mean[k] == float(s.mask[k]));
+          REQUIRE(row.variance[k] == 0.f);
+        }
+        some_variance = some_variance || row.variance[k] > 0.f;
+      }
+  }
+  CHECK(some_variance);
+
+  // The same seed gives the same file content; a dataset given as the model is refused with exit 2.
+  REQUIRE(run_command(sample + " --out " + dir.file("again.h5")).exit_code == 0);
+  const due::VarianceReader again(dir.file("again.h5"));
+  CHECK(again.read(0).mean == variance.read(0).mean);
+  const auto wrong = run_command(tool_path("sample-variance") + " --data " + data + " --model " + data + " --out " +
+                                 dir.file("bad.h5"));
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.output, Contains(data));
+}
