@@ -48,11 +48,22 @@ void bench_size(const std::string& block, std::size_t patients, int cores) {
               static_cast<double>(bytes) / 1e6 / static_cast<double>(specs.size()));
 }
 
+std::size_t sample_count_argument(int argc, char** argv, int index, std::size_t fallback) {
+  if (argc <= index) return fallback;
+  char* end = nullptr;
+  const unsigned long value = std::strtoul(argv[index], &end, 10);
+  if (end == argv[index] || *end != '\0' || value == 0) {
+    std::fprintf(stderr, "usage: bench_phantom [samples_small=64] [samples_large=16] (positive integers)\n");
+    std::exit(2);
+  }
+  return value;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::size_t small = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 64;
-  const std::size_t large = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 16;
+  const std::size_t small = sample_count_argument(argc, argv, 1, 64);
+  const std::size_t large = sample_count_argument(argc, argv, 2, 16);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   due::set_log_level(due::LogLevel::warn);
   std::printf("phantom generation, %d cores\n", cores);
