@@ -24,7 +24,7 @@ using due::test::tool_path;
 namespace {
 
 const char* const kTinyClassifier =
-    " --threads 1 --seed 3 --set classifier.width=2 --set classifier.batch_size=4 --set classifier.epochs=2";
+    " --threads 1 --seed 3 --set classifier.width=2 --set classifier.batch_size=4";
 
 std::size_t line_count(const std::string& text) {
   std::size_t lines = 0;
@@ -105,7 +105,7 @@ TEST_CASE("classifier tools: all six methods train on phantoms and explain the t
   const due::VolumeShape shape = dataset.layout().shape;
   for (const std::string method : {"baseline", "baseline-plus", "due", "haics", "gradia", "res-g"}) {
     INFO(method);
-    const auto trained = run_command(train_command(dir, method, method + ".pt"));
+    const auto trained = run_command(train_command(dir, method, method + ".pt") + " --epochs 2");
     INFO(trained.output);
     REQUIRE(trained.exit_code == 0);
     CHECK_THAT(trained.output, Contains("best epoch"));
@@ -138,7 +138,7 @@ TEST_CASE("classifier tools: all six methods train on phantoms and explain the t
       const due::DatasetSample s = dataset.read(test_indices[row]);
       CHECK(r.id == ids[test_indices[row]]);
       CHECK(r.label == s.label);
-      CHECK(r.probability[0] + r.probability[1] == Catch::Approx(1.0f));
+      CHECK(r.probability[0] + r.probability[1] == Approx(1.0));
       CHECK(r.predicted == (r.probability[1] > r.probability[0] ? 1 : 0));
       const auto [low, high] = std::minmax_element(r.cam.begin(), r.cam.end());
       CHECK(*low >= 0.f);
@@ -182,7 +182,7 @@ TEST_CASE("classifier tools: --resume continues exactly as an uninterrupted run"
 
   // A checkpoint of another method is refused, with one line.
   std::filesystem::copy_file(dir.file("resumed.pt.checkpoint"), dir.file("other.pt.checkpoint"));
-  const auto other = run_command(train_command(dir, "baseline", "other.pt") + " --resume");
+  const auto other = run_command(train_command(dir, "baseline-plus", "other.pt") + " --resume");
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.output, Contains("other.pt.checkpoint") && Contains("another architecture or method"));
   CHECK(line_count(other.output) == 1);
@@ -191,7 +191,7 @@ TEST_CASE("classifier tools: --resume continues exactly as an uninterrupted run"
 TEST_CASE("classifier tools: bad input exits 2 with one line", "[classifier-tools]") {
   due::test::ScratchDir dir;
   make_tiny_inputs(dir);
-  const std::string train = tool_path("train-classifier") + kTinyClassifier + " --data " + dir.file("dataset.h5");
+  const std::string train = tool_path("train-classifier") + kTinyClassifier + " --epochs 1 --data " + dir.file("dataset.h5");
   const auto no_annotations = run_command(train + " --method due --out " + dir.file("x.pt"));
   CHECK(no_annotations.exit_code == 2);
   CHECK_THAT(no_annotations.output, Contains("--annotations"));

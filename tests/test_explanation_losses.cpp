@@ -6,7 +6,6 @@
 
 #include "losses/explanation_losses.h"
 
-using Catch::Approx;
 
 namespace {
 torch::Tensor map2x2(std::initializer_list<double> values) {

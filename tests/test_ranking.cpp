@@ -4,7 +4,6 @@
 
 #include "metrics/ranking.h"
 
-using Catch::Approx;
 
 TEST_CASE("ranking: ROC-AUC counts ordered pairs, ties one half", "[metrics]") {
   // Perfect and reversed rankings.
