@@ -11,6 +11,8 @@ packages=(
   libyaml-cpp-dev libboost-program-options-dev catch2
   libpugixml-dev nlohmann-json3-dev              # LIDC readers' XML; JSON reports
 )
+# Optional: PyTorch for Python (the same 1.13), only for the Python side of bench/bench_train_step (DUE_BENCH=1).
+[[ "${DUE_BENCH:-0}" == 1 ]] && packages+=(python3-torch)
 
 missing=()
 for package in "${packages[@]}"; do
