@@ -10,6 +10,8 @@ packages=(
   libhdf5-dev hdf5-tools                         # HDF5 C/C++ and h5dump
   libyaml-cpp-dev libboost-program-options-dev catch2
   libpugixml-dev nlohmann-json3-dev              # LIDC readers' XML; JSON reports
+  libplplot-dev plplot-driver-cairo              # the report's figures (PLplot's C++ API, PNG through cairo)
+  python3-sklearn                                # tests only: scikit-learn as an independent check of the metrics
 )
 # Optional: PyTorch for Python (the same 1.13), only for the Python side of bench/bench_train_step (DUE_BENCH=1).
 [[ "${DUE_BENCH:-0}" == 1 ]] && packages+=(python3-torch)

@@ -1,5 +1,6 @@
 #include "support.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -19,12 +20,13 @@ ScratchDir::ScratchDir() {
 
 ScratchDir::~ScratchDir() {
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  if (!std::getenv("DUE_KEEP_SCRATCH")) std::filesystem::remove_all(path_, ec);  // keep to debug a failure
 }
 
 std::vector<std::string> ScratchDir::entries() const {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(path_)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());  // directory order is the file system's, not a contract
   return names;
 }
 

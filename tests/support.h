@@ -16,7 +16,7 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
-  // Names of the entries in the folder.
+  // Names of the entries in the folder, sorted.
   std::vector<std::string> entries() const;
 
  private:

@@ -14,7 +14,8 @@
 #include "cli/progress.h"
 #include "io/dataset_store.h"
 #include "io/stage_files.h"
-#include "metrics/ranking.h"
+#include "metrics/classification.h"
+#include "metrics/explanation.h"
 #include "nn/checkpoint.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
@@ -37,12 +38,18 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Mean IoU of the binarised maps and masks [N, spatial...], 0 for a sample whose union is empty.
-std::vector<double> per_sample_iou(const torch::Tensor& cam, const torch::Tensor& mask) {
-  const torch::Tensor a = (cam >= kCamThreshold).flatten(1), b = (mask > 0.5).flatten(1);
-  const torch::Tensor intersection = (a & b).sum(1).to(torch::kFloat64), uni = (a | b).sum(1).to(torch::kFloat64);
-  const torch::Tensor iou = torch::where(uni > 0, intersection / uni.clamp_min(1), torch::zeros_like(uni));
-  return std::vector<double>(iou.data_ptr<double>(), iou.data_ptr<double>() + iou.numel());
+// Per-sample IoU of the maps [N, spatial...] binarised at kCamThreshold against the masks (uint8, same shape),
+// by the rule due-evaluate reports (metrics/explanation.h).
+std::vector<double> per_sample_iou(const torch::Tensor& cams, const torch::Tensor& masks) {
+  const torch::Tensor cam = cams.to(torch::kCPU, torch::kFloat32).contiguous();
+  const torch::Tensor mask = masks.to(torch::kCPU, torch::kUInt8).contiguous();
+  const auto voxels = static_cast<std::size_t>(cam[0].numel());
+  std::vector<double> ious;
+  for (std::int64_t i = 0; i < cam.size(0); ++i) {
+    const auto counts = overlap_counts(cam[i].data_ptr<float>(), mask[i].data_ptr<std::uint8_t>(), voxels, {kCamThreshold});
+    ious.push_back(overlap_scores(counts[0]).iou);
+  }
+  return ious;
 }
 
 ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const std::vector<std::size_t>& indices,

@@ -1,0 +1,88 @@
+#include "report/aggregate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <set>
+#include <tuple>
+
+namespace due {
+
+Summary summarise(const std::vector<double>& values) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Summary s{nan, nan, 0};
+  double sum = 0;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    sum += v;
+    ++s.count;
+  }
+  if (s.count == 0) return s;
+  s.mean = sum / static_cast<double>(s.count);
+  if (s.count < 2) return s;
+  double squares = 0;
+  for (double v : values)
+    if (std::isfinite(v)) squares += (v - s.mean) * (v - s.mean);
+  s.std = std::sqrt(squares / static_cast<double>(s.count - 1));
+  return s;
+}
+
+std::size_t method_rank(const std::string& method) {
+  static const std::vector<std::string> order{"baseline", "baseline-plus", "haics", "gradia", "res-g", "due"};
+  const auto found = std::find(order.begin(), order.end(), method);
+  return static_cast<std::size_t>(found - order.begin());
+}
+
+std::vector<RunGroup> group_runs(const std::vector<const MetricsRecord*>& runs, const std::vector<std::string>& left_out) {
+  std::set<std::string> ignored(left_out.begin(), left_out.end());
+  ignored.insert("seed");
+  std::map<std::map<std::string, std::string>, std::vector<const MetricsRecord*>> by_key;
+  for (const MetricsRecord* run : runs) {
+    std::map<std::string, std::string> key;
+    for (const auto& [name, value] : run->tags)
+      if (!ignored.count(name)) key[name] = value;
+    by_key[key].push_back(run);
+  }
+  std::vector<RunGroup> groups;
+  for (auto& [key, members] : by_key) groups.push_back({key, members, ""});
+  const auto method_of = [](const RunGroup& g) {
+    const auto found = g.key.find("method");
+    return found == g.key.end() ? std::string() : found->second;
+  };
+  std::stable_sort(groups.begin(), groups.end(), [&](const RunGroup& a, const RunGroup& b) {
+    return std::make_tuple(method_rank(method_of(a)), method_of(a)) <
+           std::make_tuple(method_rank(method_of(b)), method_of(b));
+  });
+  for (RunGroup& group : groups) {
+    group.label = method_of(group).empty() ? "(no method tag)" : method_of(group);
+    for (const auto& [name, value] : group.key) {
+      if (name == "method") continue;
+      bool differs = false;
+      for (const RunGroup& other : groups) {
+        if (&other == &group || method_of(other) != method_of(group)) continue;
+        const auto found = other.key.find(name);
+        differs = differs || found == other.key.end() || found->second != value;
+      }
+      if (differs) group.label += " " + name + "=" + value;
+    }
+  }
+  return groups;
+}
+
+std::map<std::string, std::vector<const MetricsRecord*>> split_by_tag(const std::vector<const MetricsRecord*>& runs,
+                                                                     const std::string& tag) {
+  std::map<std::string, std::vector<const MetricsRecord*>> parts;
+  for (const MetricsRecord* run : runs) parts[run->tag(tag)].push_back(run);
+  return parts;
+}
+
+bool tag_number(const MetricsRecord& run, const std::string& tag, double& value) {
+  const std::string text = run.tag(tag);
+  if (text.empty()) return false;
+  char* end = nullptr;
+  value = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && std::isfinite(value);
+}
+
+}  // namespace due

@@ -1,0 +1,272 @@
+#include "report/metrics_file.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "io/text_output.h"
+#include "util/errors.h"
+
+namespace due {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+json number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+
+double number_from(const json& node, const char* key) {
+  const json& value = node.at(key);
+  if (value.is_null()) return kNaN;
+  if (!value.is_number()) throw std::invalid_argument(std::string("'") + key + "' is not a number");
+  return value.get<double>();
+}
+
+json overlap_json(const OverlapScores& s) {
+  return {{"iou", number(s.iou)}, {"precision", number(s.precision)}, {"recall", number(s.recall)},
+          {"f1", number(s.f1)}};
+}
+
+OverlapScores overlap_from(const json& node) {
+  return {number_from(node, "iou"), number_from(node, "precision"), number_from(node, "recall"),
+          number_from(node, "f1")};
+}
+
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string csv_number(double value) {
+  if (!std::isfinite(value)) return "";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", value);
+  return text;
+}
+
+std::string threshold_name(double threshold) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", threshold);
+  return text;
+}
+
+}  // namespace
+
+const std::vector<std::string>& standard_tags() {
+  static const std::vector<std::string> tags{"experiment", "dataset",      "method",      "seed", "train_size",
+                                             "lambda",     "interpolator", "uncertainty", "split"};
+  return tags;
+}
+
+std::string MetricsRecord::tag(const std::string& name) const {
+  const auto found = tags.find(name);
+  return found == tags.end() ? std::string() : found->second;
+}
+
+std::string metrics_json(const MetricsRecord& r) {
+  const ClassificationMetrics& c = r.classification;
+  json sweep = json::array();
+  for (const ExplanationScores& s : r.sweep) {
+    json entry = overlap_json(s.mean);
+    entry["threshold"] = s.threshold;
+    sweep.push_back(entry);
+  }
+  json per_sample = json::array();
+  for (const SampleExplanationScores& s : r.per_sample) {
+    json entry = overlap_json(s.scores);
+    entry["id"] = s.id;
+    per_sample.push_back(entry);
+  }
+  json explanation = overlap_json(r.explanation.mean);
+  explanation["threshold"] = r.explanation.threshold;
+  explanation["samples"] = r.explanation.samples;
+  explanation["sweep"] = sweep;
+  explanation["per_sample"] = per_sample;
+  const Provenance& p = r.provenance;
+  const json document = {
+      {"schema", kMetricsSchema},
+      {"schema_version", kMetricsSchemaVersion},
+      {"tags", r.tags},
+      {"inputs", {{"dataset", r.dataset_path}, {"explanations", r.explanations_path}}},
+      {"classification",
+       {{"samples", c.samples},
+        {"positives", c.positives},
+        {"accuracy", number(c.accuracy)},
+        {"roc_auc", number(c.roc_auc)},
+        {"average_precision", number(c.average_precision)},
+        {"pr_auc_trapezoid", number(c.pr_auc_trapezoid)},
+        {"precision", number(c.precision)},
+        {"recall", number(c.recall)},
+        {"f1", number(c.f1)},
+        {"specificity", number(c.specificity)},
+        {"confusion",
+         {{"true_positive", c.confusion.true_positive},
+          {"false_positive", c.confusion.false_positive},
+          {"true_negative", c.confusion.true_negative},
+          {"false_negative", c.confusion.false_negative}}}}},
+      {"explanation", explanation},
+      {"provenance",
+       {{"tool", p.tool},
+        {"version", p.version},
+        {"git_hash", p.git_hash},
+        {"seed", p.seed},
+        {"config", p.config_yaml},
+        {"command_line", p.command_line},
+        {"created", p.created}}}};
+  return document.dump(2) + "\n";
+}
+
+std::string metrics_csv(const MetricsRecord& r) {
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const std::string& name : standard_tags()) columns.emplace_back(name, r.tag(name));
+  for (const auto& [name, value] : r.tags) {
+    bool standard = false;
+    for (const std::string& s : standard_tags()) standard = standard || s == name;
+    if (!standard) columns.emplace_back(name, value);
+  }
+  const ClassificationMetrics& c = r.classification;
+  columns.emplace_back("samples", std::to_string(c.samples));
+  columns.emplace_back("positives", std::to_string(c.positives));
+  for (const MetricDefinition& metric : scalar_metrics()) columns.emplace_back(metric.key, csv_number(metric.value(r)));
+  columns.emplace_back("true_positive", std::to_string(c.confusion.true_positive));
+  columns.emplace_back("false_positive", std::to_string(c.confusion.false_positive));
+  columns.emplace_back("true_negative", std::to_string(c.confusion.true_negative));
+  columns.emplace_back("false_negative", std::to_string(c.confusion.false_negative));
+  columns.emplace_back("explanation_threshold", csv_number(r.explanation.threshold));
+  columns.emplace_back("explanation_samples", std::to_string(r.explanation.samples));
+  const std::pair<const char*, double OverlapScores::*> sweep_scores[] = {{"iou", &OverlapScores::iou},
+                                                                         {"precision", &OverlapScores::precision},
+                                                                         {"recall", &OverlapScores::recall},
+                                                                         {"f1", &OverlapScores::f1}};
+  for (const auto& [score, member] : sweep_scores) {
+    for (const ExplanationScores& s : r.sweep)
+      columns.emplace_back(std::string(score) + "@" + threshold_name(s.threshold), csv_number(s.mean.*member));
+  }
+  columns.emplace_back("tool", r.provenance.tool);
+  columns.emplace_back("version", r.provenance.version);
+  columns.emplace_back("git_hash", r.provenance.git_hash);
+  columns.emplace_back("created", r.provenance.created);
+  columns.emplace_back("explanations", r.explanations_path);
+  columns.emplace_back("dataset_file", r.dataset_path);
+  std::string header, row;
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    header += (i ? "," : "") + csv_field(columns[i].first);
+    row += (i ? "," : "") + csv_field(columns[i].second);
+  }
+  return header + "\n" + row + "\n";
+}
+
+MetricsRecord parse_metrics_json(const std::string& text, const std::string& origin) {
+  try {
+    const json document = json::parse(text);
+    if (!document.is_object() || document.value("schema", std::string()) != kMetricsSchema)
+      throw std::invalid_argument(std::string("not a metrics file (schema '") + kMetricsSchema + "' expected)");
+    const int version = document.at("schema_version").get<int>();
+    if (version != kMetricsSchemaVersion)
+      throw std::invalid_argument("schema version " + std::to_string(version) + " is not supported (expected " +
+                                  std::to_string(kMetricsSchemaVersion) + ")");
+    MetricsRecord r;
+    r.source_path = origin;
+    for (const auto& [name, value] : document.at("tags").items())
+      r.tags[name] = value.is_string() ? value.get<std::string>() : value.dump();
+    r.dataset_path = document.at("inputs").at("dataset").get<std::string>();
+    r.explanations_path = document.at("inputs").at("explanations").get<std::string>();
+    const json& c = document.at("classification");
+    ClassificationMetrics& m = r.classification;
+    m.samples = c.at("samples").get<std::size_t>();
+    m.positives = c.at("positives").get<std::size_t>();
+    m.accuracy = number_from(c, "accuracy");
+    m.roc_auc = number_from(c, "roc_auc");
+    m.average_precision = number_from(c, "average_precision");
+    m.pr_auc_trapezoid = number_from(c, "pr_auc_trapezoid");
+    m.precision = number_from(c, "precision");
+    m.recall = number_from(c, "recall");
+    m.f1 = number_from(c, "f1");
+    m.specificity = number_from(c, "specificity");
+    const json& confusion = c.at("confusion");
+    m.confusion.true_positive = confusion.at("true_positive").get<std::size_t>();
+    m.confusion.false_positive = confusion.at("false_positive").get<std::size_t>();
+    m.confusion.true_negative = confusion.at("true_negative").get<std::size_t>();
+    m.confusion.false_negative = confusion.at("false_negative").get<std::size_t>();
+    const json& e = document.at("explanation");
+    r.explanation.threshold = e.at("threshold").get<double>();
+    r.explanation.samples = e.at("samples").get<std::size_t>();
+    r.explanation.mean = overlap_from(e);
+    for (const json& s : e.at("sweep")) {
+      ExplanationScores scores;
+      scores.threshold = s.at("threshold").get<double>();
+      scores.samples = r.explanation.samples;
+      scores.mean = overlap_from(s);
+      r.sweep.push_back(scores);
+    }
+    for (const json& s : e.at("per_sample")) r.per_sample.push_back({s.at("id").get<std::string>(), overlap_from(s)});
+    const json& p = document.at("provenance");
+    r.provenance.tool = p.at("tool").get<std::string>();
+    r.provenance.version = p.at("version").get<std::string>();
+    r.provenance.git_hash = p.at("git_hash").get<std::string>();
+    r.provenance.seed = p.at("seed").get<std::int64_t>();
+    r.provenance.config_yaml = p.at("config").get<std::string>();
+    r.provenance.command_line = p.at("command_line").get<std::string>();
+    r.provenance.created = p.at("created").get<std::string>();
+    return r;
+  } catch (const json::exception& e) {
+    std::string message = e.what();
+    const std::size_t bracket = message.find("] ");
+    if (bracket != std::string::npos) message = message.substr(bracket + 2);
+    throw InputError(origin + ": not a valid metrics file: " + message);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(origin + ": " + e.what());
+  }
+}
+
+MetricsRecord read_metrics_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open the metrics file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_metrics_json(text.str(), path);
+}
+
+std::string write_metrics_files(const MetricsRecord& record, const std::string& json_path) {
+  const std::string csv_path = std::filesystem::path(json_path).replace_extension(".csv").string();
+  if (csv_path == json_path) throw UsageError("--out " + json_path + ": the metrics file needs a .json name");
+  write_text_file_atomically(json_path, metrics_json(record));
+  write_text_file_atomically(csv_path, metrics_csv(record));
+  return csv_path;
+}
+
+const std::vector<MetricDefinition>& scalar_metrics() {
+  static const std::vector<MetricDefinition> metrics{
+      {"accuracy", "Accuracy", [](const MetricsRecord& r) { return r.classification.accuracy; }},
+      {"roc_auc", "ROC-AUC", [](const MetricsRecord& r) { return r.classification.roc_auc; }},
+      {"average_precision", "PR-AUC (AP)", [](const MetricsRecord& r) { return r.classification.average_precision; }},
+      {"pr_auc_trapezoid", "PR-AUC (trapezoid)",
+       [](const MetricsRecord& r) { return r.classification.pr_auc_trapezoid; }},
+      {"precision", "Precision", [](const MetricsRecord& r) { return r.classification.precision; }},
+      {"recall", "Recall", [](const MetricsRecord& r) { return r.classification.recall; }},
+      {"f1", "F1", [](const MetricsRecord& r) { return r.classification.f1; }},
+      {"specificity", "Specificity", [](const MetricsRecord& r) { return r.classification.specificity; }},
+      {"explanation_iou", "IoU", [](const MetricsRecord& r) { return r.explanation.mean.iou; }},
+      {"explanation_precision", "Exp. precision", [](const MetricsRecord& r) { return r.explanation.mean.precision; }},
+      {"explanation_recall", "Exp. recall", [](const MetricsRecord& r) { return r.explanation.mean.recall; }},
+      {"explanation_f1", "Exp. F1", [](const MetricsRecord& r) { return r.explanation.mean.f1; }},
+  };
+  return metrics;
+}
+
+const MetricDefinition& scalar_metric(const std::string& key) {
+  for (const MetricDefinition& metric : scalar_metrics())
+    if (metric.key == key) return metric;
+  throw std::out_of_range("no metric '" + key + "'");
+}
+
+}  // namespace due

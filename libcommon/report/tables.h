@@ -1,0 +1,18 @@
+#pragma once
+// Markdown tables of metrics summarised over seeds, like the paper's Table 1.
+#include <string>
+#include <vector>
+
+#include "report/aggregate.h"
+
+namespace due {
+
+// "0.812 ± 0.034"; "0.812" with one value; "n/a" without any.
+std::string format_summary(const Summary& summary, int decimals = 3);
+
+// One row per group (its label and the number of seeds), one column per metric key (see scalar_metrics()),
+// each cell the mean ± std over the group's runs; the best mean of each column in bold (every group that ties
+// for it, at the shown precision). Higher is better for every metric it shows.
+std::string summary_table(const std::vector<RunGroup>& groups, const std::vector<std::string>& metric_keys);
+
+}  // namespace due

@@ -1,0 +1,165 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "report/aggregate.h"
+#include "report/metrics_file.h"
+#include "report/tables.h"
+#include "support.h"
+
+using Catch::Matchers::Contains;
+using due::test::run_command;
+using due::test::tool_path;
+
+namespace {
+
+// A run's metrics with the given headline numbers; the sweep falls off linearly from the IoU at 0.
+due::MetricsRecord fixture(const std::string& method, int seed, int train_size, double accuracy, double iou,
+                           const std::string& interpolator = "diffusion") {
+  due::MetricsRecord r;
+  r.tags = {{"experiment", "fixture"}, {"dataset", "phantom"},  {"method", method},
+            {"seed", std::to_string(seed)}, {"train_size", std::to_string(train_size)}, {"lambda", "1"},
+            {"interpolator", interpolator}, {"uncertainty", "npvae"}, {"split", "test"}};
+  r.dataset_path = "dataset.h5";
+  r.explanations_path = method + "/explanations.h5";
+  auto& c = r.classification;
+  c.samples = 40;
+  c.positives = 12;
+  c.accuracy = accuracy;
+  c.roc_auc = accuracy + 0.05;
+  c.average_precision = accuracy - 0.1;
+  c.pr_auc_trapezoid = accuracy - 0.05;
+  c.precision = c.recall = c.f1 = c.specificity = accuracy;
+  r.explanation.threshold = 0.5;
+  r.explanation.samples = 12;
+  r.explanation.mean = {iou, iou + 0.1, iou + 0.2, iou + 0.05};
+  for (int k = 0; k < 10; ++k) {
+    const double t = k / 10.0, v = iou * (1.0 - t);
+    r.sweep.push_back({t, {v, v, v, v}, 12});
+  }
+  r.per_sample = {{"sample-1", r.explanation.mean}};
+  r.provenance = due::make_provenance("due-evaluate");
+  return r;
+}
+
+bool is_png(const std::string& path, unsigned& width, unsigned& height) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[24] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (!in || !std::equal(signature, signature + 8, header)) return false;
+  width = (header[16] << 24) | (header[17] << 16) | (header[18] << 8) | header[19];
+  height = (header[20] << 24) | (header[21] << 16) | (header[22] << 8) | header[23];
+  return true;
+}
+
+std::string before_footer(const std::string& report) { return report.substr(0, report.rfind("\n---\n")); }
+
+}  // namespace
+
+TEST_CASE("report: summaries, groups and labels", "[report]") {
+  const due::Summary s = due::summarise({0.8, 0.9, NAN});
+  CHECK(s.count == 2);
+  CHECK(s.mean == Approx(0.85));
+  CHECK(s.std == Approx(std::sqrt(0.005)));
+  CHECK(std::isnan(due::summarise({0.3}).std));
+  CHECK(std::isnan(due::summarise({}).mean));
+  CHECK(due::format_summary(s) == "0.850 ± 0.071");
+  CHECK(due::format_summary(due::summarise({0.3})) == "0.300");
+  CHECK(due::format_summary(due::summarise({})) == "n/a");
+
+  const std::vector<due::MetricsRecord> runs{fixture("due", 1, 20, 0.8, 0.4), fixture("due", 2, 20, 0.9, 0.5),
+                                             fixture("due", 1, 20, 0.7, 0.3, "linear"),
+                                             fixture("baseline", 1, 20, 0.6, 0.1)};
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  const auto groups = due::group_runs(pointers, {});
+  REQUIRE(groups.size() == 3);
+  CHECK(groups[0].label == "baseline");  // the paper's order: baselines first, DUE last
+  CHECK(groups[1].label == "due interpolator=diffusion");
+  CHECK(groups[1].runs.size() == 2);
+  CHECK(groups[2].label == "due interpolator=linear");
+
+  const std::string table = due::summary_table(groups, {"accuracy", "explanation_iou"});
+  CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU |"));
+  CHECK_THAT(table, Contains("| due interpolator=diffusion | 2 | **0.850 ± 0.071** | **0.450 ± 0.071** |"));
+  CHECK_THAT(table, Contains("| baseline | 1 | 0.600 | 0.100 |"));
+}
+
+TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files", "[report]") {
+  due::test::ScratchDir dir;
+  std::vector<std::string> paths;
+  int index = 0;
+  for (const std::string method : {"baseline", "due"}) {
+    for (int seed : {1, 2}) {
+      for (int size : {20, 50}) {
+        const double accuracy = (method == "due" ? 0.8 : 0.7) + 0.05 * seed + (size == 50 ? 0.05 : 0.0);
+        const double iou = (method == "due" ? 0.5 : 0.2) + 0.01 * seed;
+        const std::string path = dir.file("run" + std::to_string(index++) + ".json");
+        due::write_metrics_files(fixture(method, seed, size, accuracy, iou), path);
+        paths.push_back(path);
+      }
+    }
+  }
+  std::string files;
+  for (const auto& p : paths) files += " " + p;
+  const auto result = run_command(tool_path("evaluate") + " --report --metrics" + files + " --out " +
+                                  dir.file("report.md"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const std::string report = due::test::read_text(dir.file("report.md"));
+  // due at size 20: accuracies 0.85 and 0.90 over seeds 1, 2.
+  CHECK_THAT(report, Contains("## Dataset: phantom") && Contains("### Table 1"));
+  CHECK_THAT(report, Contains("| due train_size=20 | 2 | 0.875 ± 0.035 |"));
+  CHECK_THAT(report, Contains("| due train_size=50 | 2 | **0.925 ± 0.035** |"));
+  CHECK_THAT(report, Contains("| baseline train_size=50 | 2 | 0.825 ± 0.035 |"));
+  CHECK_THAT(report, Contains("40 samples, 12 positive"));
+  // Two training sizes and ten thresholds make curves; a single lambda does not, and the report says so.
+  CHECK_THAT(report, Contains("](report-fig3-training-size-phantom.png)"));
+  CHECK_THAT(report, Contains("](report-fig5-threshold-phantom.png)"));
+  CHECK_THAT(report, Contains("Not drawn: every configuration was run at a single lambda (1)"));
+  unsigned width = 0, height = 0;
+  REQUIRE(is_png(dir.file("report-fig3-training-size-phantom.png"), width, height));
+  CHECK(width == 4 * 460);  // three metric panels and the legend
+  CHECK(height == 400);
+  REQUIRE(is_png(dir.file("report-fig5-threshold-phantom.png"), width, height));
+  CHECK(width == 3 * 460);
+  CHECK_FALSE(std::ifstream(dir.file("report-fig6-lambda-phantom.png")).good());
+  CHECK_THAT(report, Contains("`" + paths[0] + "`"));
+
+  // The order of the inputs does not change the report.
+  std::string reversed;
+  for (auto it = paths.rbegin(); it != paths.rend(); ++it) reversed += " " + *it;
+  // Same report name in another folder, since the figures' names derive from it.
+  std::filesystem::create_directories(dir.file("again"));
+  REQUIRE(run_command(tool_path("evaluate") + " --report --metrics" + reversed + " --out " + dir.file("again/report.md"))
+              .exit_code == 0);
+  CHECK(before_footer(due::test::read_text(dir.file("again/report.md"))) == before_footer(report));
+
+  // One seed and one size: no curves, no spread, said plainly.
+  REQUIRE(run_command(tool_path("evaluate") + " --report --metrics " + paths[0] + " --out " + dir.file("one.md"))
+              .exit_code == 0);
+  const std::string one = due::test::read_text(dir.file("one.md"));
+  CHECK_THAT(one, Contains("| baseline | 1 | 0.750 |"));
+  CHECK_THAT(one, Contains("single training-set size (20)"));
+  CHECK_THAT(one, Contains("one seed per point"));
+}
+
+TEST_CASE("due-evaluate --report: a file that is not a metrics file exits 2 naming it", "[report]") {
+  due::test::ScratchDir dir;
+  due::test::write_text(dir.file("bogus.json"), "{\"schema\": \"something-else\"}");
+  const auto result = run_command(tool_path("evaluate") + " --report --metrics " + dir.file("bogus.json") +
+                                  " --out " + dir.file("report.md"));
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.output, Contains("bogus.json") && Contains("not a metrics file"));
+  due::test::write_text(dir.file("cut.json"), "{\"schema\": \"due-metrics\", \"schema_version\": 1, \"tags\": {");
+  const auto cut = run_command(tool_path("evaluate") + " --report --metrics " + dir.file("cut.json") + " --out " +
+                               dir.file("report.md"));
+  CHECK(cut.exit_code == 2);
+  CHECK_THAT(cut.output, Contains("cut.json"));
+  const auto none = run_command(tool_path("evaluate") + " --report --out " + dir.file("report.md"));
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.output, Contains("--metrics"));
+}
