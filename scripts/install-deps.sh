@@ -13,6 +13,8 @@ packages=(
   libplplot-dev plplot-driver-cairo              # the report's figures (PLplot's C++ API, PNG through cairo)
   python3-sklearn                                # tests only: scikit-learn as an independent check of the metrics
 )
+# Optional: PyTorch for Python (the same 1.13), only for the Python side of bench/bench_train_step (DUE_BENCH=1).
+[[ "${DUE_BENCH:-0}" == 1 ]] && packages+=(python3-torch)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -82,7 +82,6 @@ void ToolCli::add_switch_flag(const std::string& flag, const std::string& key, c
 std::string ToolCli::help_text() const {
   std::ostringstream out;
   out << "Usage: " << tool_ << " [options]\n\n" << summary_ << "\n\n";
-  if (!not_built_.empty()) out << "Not built yet: " << not_built_ << "\n\n";
   if (!tool_options_.options().empty()) out << tool_options_ << '\n';
   out << common_options_;
   if (!epilog_.empty()) out << '\n' << epilog_ << '\n';
@@ -139,7 +138,6 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     } catch (const InputError& e) {
       config.fail("log_level", std::string("is invalid: ") + e.what());
     }
-    if (!not_built_.empty()) throw NotBuiltYet(not_built_ + " is not built yet (see --help)");
 
     const std::int64_t seed = config.get_int("seed");
     if (seed < 0) config.fail("seed", "must be >= 0");

@@ -46,8 +46,6 @@ class ToolCli {
   void add_switch_flag(const std::string& flag, const std::string& key, const std::string& help);
   // Extra text after the options in --help (examples, notes).
   void set_epilog(std::string epilog) { epilog_ = std::move(epilog); }
-  // A stage a later issue builds: --help works, running it exits 2 saying so.
-  void mark_not_built(std::string what_is_missing) { not_built_ = std::move(what_is_missing); }
 
   // Parses, loads the config, sets up logging and runtime, then runs `body` inside the top-level handler.
   int run(int argc, char** argv, const std::function<int(ToolContext&)>& body);
@@ -58,7 +56,6 @@ class ToolCli {
   std::string tool_;
   std::string summary_;
   std::string epilog_;
-  std::string not_built_;
   boost::program_options::options_description tool_options_;
   boost::program_options::options_description common_options_;
   std::vector<std::pair<std::string, std::string>> config_flags_;  // flag -> key

@@ -11,6 +11,7 @@
 #include "io/text_output.h"
 #include "report/aggregate.h"
 #include "report/figures.h"
+#include "report/montage_figure.h"
 #include "report/tables.h"
 #include "util/errors.h"
 
@@ -118,6 +119,9 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
         fs::remove(path, ignored);
       }
     };
+    const auto [montage_path, montage_link] = png("fig4-montage");
+    add_figure("Fig. 4: the explanations side by side", montage_figure(runs, montage_path, montage_link),
+               montage_path);
     const auto [size_path, size_link] = png("fig3-training-size");
     add_figure("Fig. 3: against the training-set size",
                tag_sweep_figure(runs, "train_size", "training-set size", {"accuracy", "roc_auc", "explanation_iou"},

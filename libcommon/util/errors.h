@@ -19,10 +19,4 @@ class UsageError : public InputError {
   using InputError::InputError;
 };
 
-// A stage that a later issue will build: exits 2 with a message saying so.
-class NotBuiltYet : public InputError {
- public:
-  using InputError::InputError;
-};
-
 }  // namespace due

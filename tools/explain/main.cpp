@@ -1,9 +1,24 @@
 // due-explain: classifier.pt + dataset.h5 -> explanations.h5
 #include "cli/tool.h"
+#include "stages/explain.h"
 
 int main(int argc, char** argv) {
-  due::ToolCli cli("due-explain", "Computes Grad-CAM volumes and class probabilities for the test split.");
-  cli.options().add_options()("out,o", boost::program_options::value<std::string>()->value_name("FILE"), "output explanations.h5");
-  cli.mark_not_built("explanations (issue 6)");
-  return cli.run(argc, argv, [](due::ToolContext&) { return 0; });
+  namespace po = boost::program_options;
+  due::ToolCli cli("due-explain",
+                   "Runs a trained classifier over one split of a dataset (default: test) and writes\n"
+                   "explanations.h5: per sample the class probabilities, the predicted class and the Grad-CAM of\n"
+                   "the predicted class at the input's size. Optionally each CAM as NIfTI and, per sample, a PNG\n"
+                   "montage of slices through the lesion (image; annotation outline; CAM heat map).");
+  cli.options().add_options()
+      ("data", po::value<std::string>()->value_name("FILE"), "dataset.h5")
+      ("model", po::value<std::string>()->value_name("FILE"), "classifier.pt from due-train-classifier")
+      ("out,o", po::value<std::string>()->value_name("FILE"), "output explanations.h5 (written atomically)");
+  cli.add_config_flag("split", "explain.split", "train | validation | test");
+  cli.add_config_flag("nifti", "explain.nifti_dir", "also write each CAM as DIR/<id>_cam.nii.gz");
+  cli.add_config_flag("png", "explain.png_dir", "also write a montage DIR/<id>.png per sample");
+  cli.set_epilog(
+      "Examples:\n"
+      "  due-explain --config pipelines/phantom.yaml --data dataset.h5 --model due.pt --out explanations.h5\n"
+      "  due-explain --data dataset.h5 --model due.pt --split validation --png pictures/ --out val.h5");
+  return cli.run(argc, argv, [](due::ToolContext& context) { return due::run_explain(context); });
 }

@@ -1,0 +1,171 @@
+// The classifier's training step (forward, Grad-CAM of the positives with the graph kept, DUE explanation loss,
+// backward, Adam) in samples/s and peak memory, in C++ (due::train_step) and in PyTorch (bench/train_step.py),
+// each configuration run in fresh processes, the two languages alternating, same threads.
+//
+//   bench_train_step [--threads N] [--rounds R] [--steps S] [--warmup K] [--python /usr/bin/python3]
+//                    [--only demo|paper]
+//
+// The Python side needs Debian's python3-torch (apt-get install python3-torch, the same 1.13 as libtorch-dev);
+// without it the C++ figures are printed alone.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "classifier/methods.h"
+#include "classifier/model_file.h"
+#include "classifier/train_step.h"
+#include "classifier/training_set.h"
+
+namespace {
+
+struct Shape {
+  std::string name;
+  std::int64_t depth, height, width, channels, batch;
+};
+
+struct Measure {
+  double samples_per_second = 0, peak_mb = 0;
+  bool ok = false;
+};
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// The C++ step on a synthetic batch, half of it positive.
+int run_worker(const Shape& s, int steps, int warmup, int threads) {
+  torch::set_num_threads(threads);
+  torch::manual_seed(1);
+  due::ClassifierArchitecture architecture;
+  architecture.network.width = s.channels;
+  architecture.volume = due::VolumeShape{static_cast<std::size_t>(s.depth), static_cast<std::size_t>(s.height),
+                                         static_cast<std::size_t>(s.width)};
+  architecture.method = "due";
+  due::ResNet18 model(architecture.network);
+  model->train();
+  due::ClassifierObjective objective(due::find_method("due").make_terms(due::MethodSettings{}));
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-3));
+  due::Batch batch;
+  batch.input = torch::rand({s.batch, 1, s.depth, s.height, s.width});
+  batch.labels = torch::arange(s.batch, torch::kInt64).remainder(2);
+  batch.positives = torch::nonzero(batch.labels == 1).select(1, 0);
+  const std::int64_t p = batch.positives.numel();
+  batch.targets["human"] = (torch::rand({p, s.depth, s.height, s.width}) > 0.8).to(torch::kFloat32);
+  batch.targets["imputed"] = torch::rand({p, s.depth, s.height, s.width});
+  batch.targets["weight"] = torch::rand({p, s.depth, s.height, s.width});
+  for (int i = 0; i < warmup; ++i) due::train_step(model, objective, optimizer, batch, architecture);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) due::train_step(model, objective, optimizer, batch, architecture);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("samples_per_s=%.6f peak_rss_mb=%.1f\n", static_cast<double>(s.batch * steps) / seconds, peak_rss_mb());
+  return 0;
+}
+
+Measure run_process(const std::string& command) {
+  Measure m;
+  FILE* pipe = popen((command + " 2>/dev/null").c_str(), "r");
+  if (!pipe) return m;
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  m.ok = pclose(pipe) == 0 &&
+         std::sscanf(output.c_str(), "samples_per_s=%lf peak_rss_mb=%lf", &m.samples_per_second, &m.peak_mb) == 2;
+  return m;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
+}
+
+std::string self_path() {
+  char path[4096];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<std::size_t>(n)) : "bench_train_step";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::map<std::string, std::string> args{{"--threads", "2"}, {"--rounds", "2"}, {"--steps", "3"}, {"--warmup", "1"},
+                                          {"--python", "/usr/bin/python3"}, {"--only", ""}};
+  std::map<std::string, std::string> worker;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i];
+    if (args.count(key))
+      args[key] = argv[i + 1];
+    else
+      worker[key] = argv[i + 1];
+  }
+  const int threads = std::stoi(args["--threads"]), steps = std::stoi(args["--steps"]),
+            warmup = std::stoi(args["--warmup"]), rounds = std::stoi(args["--rounds"]);
+  if (worker.count("--worker")) {
+    const Shape s{"", std::stoll(worker["--depth"]), std::stoll(worker["--height"]), std::stoll(worker["--width"]),
+                  std::stoll(worker["--channels"]), std::stoll(worker["--batch"])};
+    return run_worker(s, steps, warmup, threads);
+  }
+
+  // The demo's classifier (pipelines/phantom.yaml) and the paper's (width 64; batch 2 rather than 16, so that a
+  // run fits in minutes on a 2-core CPU).
+  const std::vector<Shape> shapes{{"demo 32x64x64 width 4 batch 8", 32, 64, 64, 4, 8},
+                                  {"demo 32x64x64 width 64 batch 8", 32, 64, 64, 64, 8},
+                                  {"paper 64x128x128 width 64 batch 2", 64, 128, 128, 64, 2}};
+  const std::string script = std::string(DUE_SOURCE_DIR) + "/bench/train_step.py";
+  const bool python = run_process(args["--python"] + " -c 'import torch; print(\"samples_per_s=0 peak_rss_mb=0\")'").ok;
+  std::cout << "training step (forward, Grad-CAM with graph, DUE loss, backward, Adam), " << threads
+            << " threads, " << steps << " timed steps after " << warmup << " warm-up, " << rounds
+            << " rounds alternating C++ / Python, median reported\n";
+  if (!python)
+    std::cout << "Python side skipped: " << args["--python"]
+              << " cannot import torch (apt-get install python3-torch, then run with /usr/bin/python3)\n";
+  std::printf("%-36s %12s %12s %8s %12s %12s\n", "configuration", "C++ samp/s", "Py samp/s", "C++/Py", "C++ peak MB",
+              "Py peak MB");
+  for (const Shape& s : shapes) {
+    if (!args["--only"].empty() && s.name.rfind(args["--only"], 0) != 0) continue;
+    std::ostringstream common;
+    common << " --depth " << s.depth << " --height " << s.height << " --width " << s.width << " --channels "
+           << s.channels << " --batch " << s.batch << " --steps " << steps << " --warmup " << warmup << " --threads "
+           << threads;
+    std::vector<double> cpp_rate, py_rate, cpp_peak, py_peak;
+    for (int round = 0; round < rounds; ++round) {
+      const auto cpp = [&] { return run_process(self_path() + " --worker cpp" + common.str()); };
+      const auto py = [&] { return run_process(args["--python"] + " " + script + common.str()); };
+      // Which language goes first alternates, so neither always runs on a warmer (or hotter) machine.
+      Measure a, b;
+      if (round % 2 == 0) {
+        a = cpp();
+        if (python) b = py();
+      } else {
+        if (python) b = py();
+        a = cpp();
+      }
+      if (a.ok) {
+        cpp_rate.push_back(a.samples_per_second);
+        cpp_peak.push_back(a.peak_mb);
+      }
+      if (b.ok) {
+        py_rate.push_back(b.samples_per_second);
+        py_peak.push_back(b.peak_mb);
+      }
+    }
+    const double c = median(cpp_rate), p = median(py_rate);
+    std::printf("%-36s %12.3f %12.3f %8.3f %12.0f %12.0f\n", s.name.c_str(), c, p, p > 0 ? c / p : 0.0,
+                cpp_peak.empty() ? 0.0 : *std::max_element(cpp_peak.begin(), cpp_peak.end()),
+                py_peak.empty() ? 0.0 : *std::max_element(py_peak.begin(), py_peak.end()));
+    std::fflush(stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,43 @@
+#include "classifier/train_step.h"
+
+#include "explain/grad_cam.h"
+
+namespace due {
+
+torch::Tensor positives_cam(const ResNetOutput& out, const torch::Tensor& labels, const torch::Tensor& positives,
+                            const ClassifierArchitecture& architecture) {
+  // Each positive's score for its true class. The hooked layer's output reaches the logits only through the
+  // remaining blocks and the head; with BatchNorm in training mode those blocks couple the samples of a batch
+  // slightly (batch statistics) unless the layer is the last one, the default.
+  const torch::Tensor scores = out.logits.gather(1, labels.unsqueeze(1)).squeeze(1).index_select(0, positives);
+  const torch::Tensor gradients = cam_gradients(scores, out.activation, /*create_graph=*/true);
+  return cam_from_gradients(out.activation.index_select(0, positives), gradients.index_select(0, positives),
+                            architecture.cam_pooling, architecture.input_size());
+}
+
+ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,
+                                       const Batch& batch, const ClassifierArchitecture& architecture,
+                                       const torch::Tensor& sample_weight) {
+  optimizer.zero_grad();
+  StepView step;
+  step.input = batch.input;
+  step.labels = batch.labels;
+  step.positives = batch.positives;
+  step.targets = &batch.targets;
+  if (objective.needs_cam() && batch.positives.numel() > 0) {
+    const ResNetOutput out = model->forward_with_activation(batch.input, architecture.cam_layer);
+    step.logits = out.logits;
+    step.cam = positives_cam(out, batch.labels, batch.positives, architecture);
+  } else {
+    step.logits = model->forward(batch.input);
+  }
+  ClassifierObjective::Losses losses = objective.compute(step, sample_weight);
+  losses.total.backward();
+  optimizer.step();
+  losses.total = losses.total.detach();
+  losses.prediction = losses.prediction.detach();
+  for (torch::Tensor& term : losses.terms) term = term.detach();
+  return losses;
+}
+
+}  // namespace due

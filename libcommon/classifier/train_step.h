@@ -1,0 +1,24 @@
+#pragma once
+// One optimisation step of the classifier: forward, the positives' Grad-CAM for their true class from the same
+// pass (graph kept so the explanation loss trains through it), the objective, backward, optimizer step.
+// Shared by due-train-classifier and bench/bench_train_step.
+#include <torch/torch.h>
+
+#include "classifier/methods.h"
+#include "classifier/model_file.h"
+#include "classifier/training_set.h"
+
+namespace due {
+
+// The model must be in training mode. `sample_weight` [B] (undefined: all 1) weights each sample's
+// cross-entropy. Returns the step's losses (detached).
+ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,
+                                       const Batch& batch, const ClassifierArchitecture& architecture,
+                                       const torch::Tensor& sample_weight = {});
+
+// The positives' trainable Grad-CAM [P, spatial...] from a forward pass's output (the step above uses it;
+// exposed for tests).
+torch::Tensor positives_cam(const ResNetOutput& out, const torch::Tensor& labels, const torch::Tensor& positives,
+                            const ClassifierArchitecture& architecture);
+
+}  // namespace due

@@ -1,0 +1,282 @@
+#include "classifier/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+
+#include "classifier/inference.h"
+#include "classifier/model_file.h"
+#include "classifier/train_step.h"
+#include "classifier/training_set.h"
+#include "cli/logging.h"
+#include "cli/progress.h"
+#include "io/dataset_store.h"
+#include "io/stage_files.h"
+#include "metrics/classification.h"
+#include "metrics/explanation.h"
+#include "nn/checkpoint.h"
+#include "nn/tensors.h"
+#include "nn/training_log.h"
+#include "util/errors.h"
+#include "util/seeding.h"
+#include "util/torch_runtime.h"
+
+namespace due {
+namespace {
+
+constexpr std::uint64_t kInitStream = 0x636c617373696e69ULL;  // "classini"
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kCamThreshold = 0.5;  // CAM and mask binarised here for the logged explanation IoU
+
+struct ValidationResult {
+  double roc_auc = kNaN, pr_auc = kNaN, average_precision = kNaN, explanation_iou = kNaN;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Per-sample IoU of the maps [N, spatial...] binarised at kCamThreshold against the masks (uint8, same shape),
+// by the rule due-evaluate reports (metrics/explanation.h).
+std::vector<double> per_sample_iou(const torch::Tensor& cams, const torch::Tensor& masks) {
+  const torch::Tensor cam = cams.to(torch::kCPU, torch::kFloat32).contiguous();
+  const torch::Tensor mask = masks.to(torch::kCPU, torch::kUInt8).contiguous();
+  const auto voxels = static_cast<std::size_t>(cam[0].numel());
+  std::vector<double> ious;
+  for (std::int64_t i = 0; i < cam.size(0); ++i) {
+    const auto counts = overlap_counts(cam[i].data_ptr<float>(), mask[i].data_ptr<std::uint8_t>(), voxels, {kCamThreshold});
+    ious.push_back(overlap_scores(counts[0]).iou);
+  }
+  return ious;
+}
+
+ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const std::vector<std::size_t>& indices,
+                          const ClassifierArchitecture& architecture, std::size_t batch_size,
+                          const torch::Device& device) {
+  ValidationResult result;
+  if (indices.empty()) return result;
+  model->eval();
+  std::vector<double> scores, ious;
+  std::vector<std::uint8_t> labels;
+  for (std::size_t start = 0; start < indices.size(); start += batch_size) {
+    const std::vector<std::size_t> chunk(indices.begin() + static_cast<std::ptrdiff_t>(start),
+                                         indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + batch_size)));
+    const std::vector<DatasetSample> samples = dataset.read_batch(chunk);
+    std::vector<torch::Tensor> inputs;
+    std::vector<std::int64_t> positives;
+    std::vector<torch::Tensor> masks;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      inputs.push_back(network_input(samples[i].image, architecture));
+      labels.push_back(samples[i].label);
+      if (samples[i].label != 1) continue;
+      positives.push_back(static_cast<std::int64_t>(i));
+      masks.push_back(network_view(volume_tensor(samples[i].mask, architecture.volume), architecture));
+    }
+    const Prediction prediction = predict(model, torch::stack(inputs).to(device), architecture.cam_layer,
+                                          architecture.cam_pooling, /*with_cam=*/!positives.empty());
+    const torch::Tensor probability = prediction.probability.select(1, 1).to(torch::kCPU, torch::kFloat64).contiguous();
+    scores.insert(scores.end(), probability.data_ptr<double>(), probability.data_ptr<double>() + probability.numel());
+    if (positives.empty()) continue;
+    const torch::Tensor cams = prediction.cam.index_select(0, torch::tensor(positives).to(device)).to(torch::kCPU);
+    const std::vector<double> batch_ious = per_sample_iou(cams, torch::stack(masks));
+    ious.insert(ious.end(), batch_ious.begin(), batch_ious.end());
+  }
+  result.roc_auc = roc_auc(scores, labels);
+  result.pr_auc = pr_auc_trapezoid(scores, labels);
+  result.average_precision = average_precision(scores, labels);
+  if (!ious.empty()) {
+    double sum = 0;
+    for (double v : ious) sum += v;
+    result.explanation_iou = sum / static_cast<double>(ious.size());
+  }
+  return result;
+}
+
+void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  const auto source_parameters = from.named_parameters();
+  for (auto& item : to.named_parameters()) item.value().copy_(source_parameters[item.key()]);
+  const auto source_buffers = from.named_buffers();
+  for (auto& item : to.named_buffers()) item.value().copy_(source_buffers[item.key()]);
+}
+
+std::vector<std::string> log_columns(const ClassifierObjective& objective) {
+  std::vector<std::string> columns{"epoch", "loss_total", "loss_prediction"};
+  for (const std::string& name : objective.term_names()) columns.push_back("loss_" + name);
+  for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_explanation_iou", "seconds"})
+    columns.push_back(c);
+  return columns;
+}
+
+// What a checkpoint restores besides the modules and the optimizer.
+struct RunState {
+  std::int64_t epoch = 0;       // epochs completed
+  std::int64_t best_epoch = 0;  // 0: none yet
+  double best_pr_auc = -std::numeric_limits<double>::infinity();
+};
+
+void check_options(const TrainerOptions& o) {
+  if (o.out_path.empty()) throw UsageError("--out FILE is required");
+  if (o.dataset_path.empty()) throw UsageError("--data FILE is required");
+  if (o.epochs < 1) throw InputError("config: classifier.epochs must be >= 1");
+  if (o.batch_size < 2) throw InputError("config: classifier.batch_size must be >= 2 (BatchNorm needs two samples)");
+  if (o.validation_batch_size < 1) throw InputError("config: classifier.validation_batch_size must be >= 1");
+  if (o.checkpoint_every < 1) throw InputError("config: classifier.checkpoint_every must be >= 1");
+  if (o.width < 1) throw InputError("config: classifier.width must be >= 1");
+  if (!(o.learning_rate > 0)) throw InputError("config: classifier.learning_rate must be > 0");
+}
+
+}  // namespace
+
+TrainingSummary train_classifier(const TrainerOptions& options) {
+  check_options(options);
+  const auto start_time = std::chrono::steady_clock::now();
+  const torch::Device device = torch_device(options.device);
+  const MethodSpec& method = find_method(options.method);
+  const DatasetReader dataset(options.dataset_path);
+
+  std::unique_ptr<AnnotationReader> annotations;
+  if (method.needs_annotations) {
+    if (options.annotations_path.empty())
+      throw UsageError("--method " + method.name + " needs --annotations FILE (annotations.h5)");
+    annotations = std::make_unique<AnnotationReader>(options.annotations_path);
+  } else if (!options.annotations_path.empty()) {
+    log_warn("--method ", method.name, " does not read annotations; ignoring ", options.annotations_path);
+  }
+
+  ClassifierArchitecture architecture;
+  architecture.network.dims = method.dims;
+  architecture.network.width = options.width;
+  architecture.volume = dataset.layout().shape;
+  architecture.slice = architecture.volume.depth / 2;
+  architecture.cam_layer = options.cam_layer;
+  architecture.cam_pooling = options.cam_pooling;
+  architecture.method = method.name;
+
+  // Weights and the objective's own parameters start from the seed alone.
+  seed_torch(derive_seed(options.seed, kInitStream));
+  ResNet18 model(architecture.network), best_model(architecture.network);
+  auto objective = std::make_shared<ClassifierObjective>(method.make_terms(options.method_settings));
+  model->to(device);
+  best_model->to(device);
+  objective->to(device);
+  std::vector<torch::Tensor> parameters = model->parameters();
+  for (const torch::Tensor& p : objective->parameters()) parameters.push_back(p);
+  torch::optim::Adam optimizer(parameters,
+                               torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+
+  const std::vector<std::size_t> train_indices = dataset.indices_of_split(kTrain);
+  const std::vector<std::size_t> validation_indices = dataset.indices_of_split(kValidation);
+  if (train_indices.size() < 2)
+    throw InputError(options.dataset_path + ": the training split has " + std::to_string(train_indices.size()) +
+                     " sample(s); at least 2 are needed");
+  const TrainingSet training =
+      load_training_set(dataset, train_indices, annotations.get(), objective->targets(), architecture);
+  std::size_t training_positives = 0;
+  for (std::uint8_t label : training.labels) training_positives += label;
+  if (training_positives == 0 && objective->needs_cam())
+    log_warn("the training split has no positive: the explanation loss never applies");
+
+  const std::string checkpoint_path = options.out_path + ".checkpoint";
+  RunState state;
+  if (options.resume && std::filesystem::exists(checkpoint_path)) {
+    const CheckpointReader checkpoint(checkpoint_path, kClassifierCheckpointKind);
+    const std::string saved = checkpoint.get_string("architecture");
+    if (saved != architecture.to_yaml())
+      throw InputError(checkpoint_path + ": was written for another architecture or method (" +
+                       ClassifierArchitecture::from_yaml(saved, checkpoint_path).method +
+                       "); delete it or run without --resume");
+    checkpoint.load_module("model", *model);
+    checkpoint.load_module("best_model", *best_model);
+    checkpoint.load_module("objective", *objective);
+    checkpoint.load_optimizer("optimizer", optimizer);
+    state.epoch = checkpoint.get_int("epoch");
+    state.best_epoch = checkpoint.get_int("best_epoch");
+    state.best_pr_auc = checkpoint.get_float("best_pr_auc");
+    log_info("resuming from ", checkpoint_path, " after epoch ", state.epoch);
+  } else if (options.resume) {
+    log_warn("--resume: no checkpoint ", checkpoint_path, "; starting afresh");
+  }
+
+  auto save_checkpoint = [&] {
+    CheckpointWriter writer(kClassifierCheckpointKind);
+    writer.set("architecture", architecture.to_yaml());
+    writer.add_module("model", *model);
+    writer.add_module("best_model", *best_model);
+    writer.add_module("objective", *objective);
+    writer.add_optimizer("optimizer", optimizer);
+    writer.set("epoch", state.epoch);
+    writer.set("best_epoch", state.best_epoch);
+    writer.set("best_pr_auc", state.best_pr_auc);
+    writer.set_provenance(options.provenance);
+    writer.save(checkpoint_path);
+  };
+
+  TrainingLog log(options.out_path + ".log.csv", log_columns(*objective), options.resume ? state.epoch : -1);
+  const ClassBalance balance = options.balance;
+  const auto batch_size = static_cast<std::size_t>(options.batch_size);
+  const std::size_t batches_per_epoch =
+      epoch_batches(training.labels, batch_size, balance, options.seed, 1).size();
+  Progress progress("training " + method.name, static_cast<std::uint64_t>(std::max<std::int64_t>(0, options.epochs - state.epoch)) * batches_per_epoch,
+                    "batches");
+  TrainingSummary summary;
+  summary.training_samples = train_indices.size();
+  summary.validation_samples = validation_indices.size();
+  double step_seconds = 0, stepped_samples = 0;
+
+  for (std::int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    model->train();
+    const auto batches = epoch_batches(training.labels, batch_size, balance, options.seed, static_cast<std::uint64_t>(epoch));
+    std::vector<double> sums(2 + objective->term_names().size(), 0.0);
+    double samples = 0, positive_samples = 0;
+    for (const auto& members : batches) {
+      const Batch batch = make_batch(training, members, device);
+      const auto step_start = std::chrono::steady_clock::now();
+      const ClassifierObjective::Losses losses = train_step(model, *objective, optimizer, batch, architecture);
+      step_seconds += seconds_since(step_start);
+      const double n = static_cast<double>(members.size()), p = static_cast<double>(batch.positives.numel());
+      stepped_samples += n;
+      sums[0] += losses.total.item<double>() * n;
+      sums[1] += losses.prediction.item<double>() * n;
+      // Term values are means over the batch's positives: average them over the epoch's positives.
+      for (std::size_t t = 0; t < losses.terms.size(); ++t) sums[2 + t] += losses.terms[t].item<double>() * p;
+      samples += n;
+      positive_samples += p;
+      progress.advance();
+    }
+    const ValidationResult validation = validate(model, dataset, validation_indices, architecture,
+                                                 static_cast<std::size_t>(options.validation_batch_size), device);
+    state.epoch = epoch;
+    if (!std::isnan(validation.pr_auc) && validation.pr_auc > state.best_pr_auc) {
+      state.best_pr_auc = validation.pr_auc;
+      state.best_epoch = epoch;
+      copy_weights(*model, *best_model);
+    }
+    const double seconds = seconds_since(epoch_start);
+    std::vector<double> row{static_cast<double>(epoch), sums[0] / samples, sums[1] / samples};
+    for (std::size_t t = 2; t < sums.size(); ++t) row.push_back(positive_samples > 0 ? sums[t] / positive_samples : kNaN);
+    for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.explanation_iou, seconds})
+      row.push_back(v);
+    log.row(row);
+    log_debug("epoch ", epoch, "/", options.epochs, ": loss ", row[1], ", validation ROC-AUC ", validation.roc_auc,
+              ", PR-AUC ", validation.pr_auc, ", explanation IoU ", validation.explanation_iou, ", ", seconds, " s");
+    if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) save_checkpoint();
+    ++summary.epochs_run;
+  }
+  progress.finish();
+
+  // Without a usable validation PR-AUC (no validation positive) the last epoch is the model.
+  const bool validated = state.best_epoch > 0;
+  save_classifier(options.out_path, architecture, validated ? best_model : model, options.provenance,
+                  validated ? state.best_epoch : state.epoch, validated ? state.best_pr_auc : kNaN);
+  summary.best_epoch = validated ? state.best_epoch : state.epoch;
+  summary.best_pr_auc = validated ? state.best_pr_auc : kNaN;
+  summary.seconds = seconds_since(start_time);
+  summary.samples_per_second = step_seconds > 0 ? stepped_samples / step_seconds : 0;
+  return summary;
+}
+
+}  // namespace due

@@ -1,0 +1,49 @@
+#pragma once
+// The training run of due-train-classifier: epochs over the training split (code 0), validation on the
+// validation split (code 1) after each, the best validation PR-AUC kept, a checkpoint every few epochs, the CSV
+// log, --resume. The model file holds the best epoch's weights.
+#include <cstdint>
+#include <string>
+
+#include "classifier/epoch_plan.h"
+#include "classifier/methods.h"
+#include "explain/grad_cam.h"
+#include "io/provenance.h"
+#include "models/resnet.h"
+
+namespace due {
+
+struct TrainerOptions {
+  std::string dataset_path;
+  std::string annotations_path;  // "" when not given
+  std::string out_path;          // classifier.pt; also <out>.checkpoint and <out>.log.csv
+  bool resume = false;
+  std::string method = "due";
+  MethodSettings method_settings;
+  std::int64_t width = 64;
+  std::int64_t epochs = 50;
+  std::int64_t batch_size = 16;
+  std::int64_t validation_batch_size = 16;
+  std::int64_t checkpoint_every = 1;
+  double learning_rate = 1e-3;
+  double weight_decay = 0;
+  ClassBalance balance = ClassBalance::Oversample;
+  LayerRef cam_layer;
+  CamPooling cam_pooling = CamPooling::Spatial;
+  std::uint64_t seed = 1;
+  std::string device = "cpu";
+  Provenance provenance;
+};
+
+struct TrainingSummary {
+  std::size_t training_samples = 0, validation_samples = 0;
+  std::int64_t epochs_run = 0;     // in this invocation
+  std::int64_t best_epoch = 0;
+  double best_pr_auc = 0;          // NaN when validation had no positive (or no sample): the last epoch is kept
+  double seconds = 0;
+  double samples_per_second = 0;   // training samples through the step, this invocation
+};
+
+TrainingSummary train_classifier(const TrainerOptions& options);
+
+}  // namespace due

@@ -1,0 +1,89 @@
+#include "classifier/training_set.h"
+
+#include "data/gaps.h"
+#include "nn/tensors.h"
+#include "util/errors.h"
+
+namespace due {
+namespace {
+
+// Targets that come from annotations.h5.
+bool from_annotations(const std::string& name) { return name == "imputed" || name == "weight"; }
+
+// The human annotation where a human drew it, carried to every other slice from its nearest annotated slice.
+torch::Tensor carried_human_annotation(const DatasetSample& sample, const VolumeShape& shape) {
+  std::vector<std::size_t> nearest;
+  try {
+    nearest = nearest_annotated_slice(sample.annotated_slices);
+  } catch (const std::invalid_argument&) {
+    throw InputError("sample '" + sample.id + "' is positive but has no annotated slice");
+  }
+  const torch::Tensor index = torch::tensor(std::vector<std::int64_t>(nearest.begin(), nearest.end()), torch::kInt64);
+  return volume_tensor(sample.mask, shape).index_select(0, index);
+}
+
+}  // namespace
+
+torch::Tensor target_volume(const std::string& name, const DatasetSample& sample, const VolumeShape& shape,
+                            const AnnotationRow* annotation) {
+  if (name == "human") return carried_human_annotation(sample, shape);
+  if (from_annotations(name)) {
+    if (!annotation) throw std::logic_error("target '" + name + "' needs the annotations.h5 row");
+    return volume_tensor(name == "imputed" ? annotation->annotation : annotation->weight, shape);
+  }
+  throw std::logic_error("no target named '" + name + "'");
+}
+
+TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<std::size_t>& indices,
+                              const AnnotationReader* annotations, const std::vector<std::string>& target_names,
+                              const ClassifierArchitecture& architecture) {
+  const VolumeShape& shape = dataset.layout().shape;
+  bool needs_annotations = false;
+  for (const std::string& name : target_names) needs_annotations = needs_annotations || from_annotations(name);
+  if (needs_annotations && !annotations) throw std::logic_error("load_training_set: annotations.h5 is needed");
+  if (needs_annotations && !(annotations->shape() == shape))
+    throw InputError(annotations->path() + ": volumes are not the shape of " + dataset.path() + "'s");
+  TrainingSet set;
+  for (std::size_t index : indices) {
+    const DatasetSample sample = dataset.read(index);
+    set.ids.push_back(sample.id);
+    set.labels.push_back(sample.label);
+    set.inputs.push_back(network_input(sample.image, architecture));
+    TargetMap targets;
+    if (sample.label == 1 && !target_names.empty()) {
+      AnnotationRow row;
+      if (needs_annotations) {
+        row = annotations->read(annotations->require(sample.id));
+        if (row.annotated_slices != sample.annotated_slices)
+          throw InputError(annotations->path() + ": sample '" + sample.id +
+                           "' has other annotated slices than in " + dataset.path() + " (made for another dataset?)");
+      }
+      for (const std::string& name : target_names)
+        targets[name] = network_view(target_volume(name, sample, shape, needs_annotations ? &row : nullptr), architecture);
+    }
+    set.targets.push_back(std::move(targets));
+  }
+  return set;
+}
+
+Batch make_batch(const TrainingSet& set, const std::vector<std::size_t>& members, const torch::Device& device) {
+  Batch batch;
+  std::vector<torch::Tensor> inputs;
+  std::vector<std::int64_t> labels, positives;
+  std::map<std::string, std::vector<torch::Tensor>> targets;
+  for (std::size_t row = 0; row < members.size(); ++row) {
+    const std::size_t i = members[row];
+    inputs.push_back(set.inputs[i]);
+    labels.push_back(set.labels[i]);
+    if (set.labels[i] != 1) continue;
+    positives.push_back(static_cast<std::int64_t>(row));
+    for (const auto& [name, value] : set.targets[i]) targets[name].push_back(value);
+  }
+  batch.input = torch::stack(inputs).to(device);
+  batch.labels = torch::tensor(labels, torch::kInt64).to(device);
+  batch.positives = torch::tensor(positives, torch::kInt64).to(device);
+  for (auto& [name, values] : targets) batch.targets[name] = torch::stack(values).to(device);
+  return batch;
+}
+
+}  // namespace due

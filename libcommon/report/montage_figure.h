@@ -1,0 +1,20 @@
+#pragma once
+// The report's Fig. 4: the explanations of every configuration side by side on the same test positives, read
+// back from the explanations.h5 and dataset.h5 files that the metrics files name.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "report/figures.h"
+#include "report/metrics_file.h"
+
+namespace due {
+
+// One row per sample (the `sample_count` positives with the largest reference, common to every configuration),
+// the slice through the middle of the reference: first the image with the reference contour, then one panel per
+// configuration (its lowest seed) with its Grad-CAM over the image. Not drawn, and said so, when a file cannot
+// be read or the configurations share no positive sample.
+FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, const std::string& png_path,
+                             const std::string& png_link, std::size_t sample_count = 3);
+
+}  // namespace due

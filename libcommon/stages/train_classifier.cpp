@@ -1,0 +1,81 @@
+#include "stages/train_classifier.h"
+
+#include <cmath>
+
+#include "classifier/trainer.h"
+#include "cli/logging.h"
+#include "cli/tool.h"
+#include "util/errors.h"
+
+namespace due {
+namespace {
+
+std::int64_t at_least(const Config& config, const std::string& key, std::int64_t minimum) {
+  const std::int64_t value = config.get_int(key);
+  if (value < minimum) config.fail(key, "must be >= " + std::to_string(minimum));
+  return value;
+}
+
+double positive(const Config& config, const std::string& key, bool zero_allowed) {
+  const double value = config.get_float(key);
+  if (!(zero_allowed ? value >= 0 : value > 0)) config.fail(key, zero_allowed ? "must be >= 0" : "must be > 0");
+  return value;
+}
+
+MethodSettings method_settings_from(const Config& config) {
+  MethodSettings s;
+  s.lambda = positive(config, "classifier.lambda", true);
+  s.due.binary_relu = config.get_bool("classifier.due.binary_relu");
+  s.res_g_slack = positive(config, "classifier.res_g.slack", true);
+  s.res_g_threshold_init = config.get_float("classifier.res_g.threshold_init");
+  s.res_g_blur_sigma = positive(config, "classifier.res_g.blur_sigma", false);
+  return s;
+}
+
+}  // namespace
+
+int run_train_classifier(ToolContext& context) {
+  const Config& config = context.config;
+  TrainerOptions o;
+  o.dataset_path = context.option("data");
+  o.annotations_path = context.option("annotations");
+  o.out_path = context.option("out");
+  o.resume = context.options.count("resume") > 0;
+  o.method = config.get_string("classifier.method");
+  try {
+    find_method(o.method);
+    o.cam_layer = parse_layer_ref(config.get_string("classifier.cam.layer"));
+    o.cam_pooling = parse_cam_pooling(config.get_string("classifier.cam.pooling"));
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    config.fail(what.rfind("method", 0) == 0 ? "classifier.method"
+                : what.rfind("layer", 0) == 0 ? "classifier.cam.layer" : "classifier.cam.pooling",
+                what);
+  }
+  o.method_settings = method_settings_from(config);
+  o.width = at_least(config, "classifier.width", 1);
+  o.epochs = at_least(config, "classifier.epochs", 1);
+  o.batch_size = at_least(config, "classifier.batch_size", 2);
+  o.validation_batch_size = at_least(config, "classifier.validation_batch_size", 1);
+  o.checkpoint_every = at_least(config, "classifier.checkpoint_every", 1);
+  o.learning_rate = positive(config, "classifier.learning_rate", false);
+  o.weight_decay = positive(config, "classifier.weight_decay", true);
+  const std::string balance = config.get_string("classifier.class_balance");
+  if (balance != "oversample" && balance != "none")
+    config.fail("classifier.class_balance", "must be oversample or none, got '" + balance + "'");
+  o.balance = balance == "oversample" ? ClassBalance::Oversample : ClassBalance::None;
+  o.seed = context.seed;
+  o.device = context.device;
+  o.provenance = context.provenance();
+
+  const TrainingSummary s = train_classifier(o);
+  log_info("wrote ", o.out_path, ": method ", o.method, ", best epoch ", s.best_epoch, " (validation PR-AUC ",
+           std::isnan(s.best_pr_auc) ? std::string("n/a: no validation positive, last epoch kept")
+                                     : std::to_string(s.best_pr_auc),
+           "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,
+           " epoch(s) in ", s.seconds, " s, ", s.samples_per_second, " training samples/s; log ", o.out_path,
+           ".log.csv");
+  return kExitOk;
+}
+
+}  // namespace due

@@ -1,0 +1,81 @@
+#include <catch2/catch.hpp>
+
+#include "imaging/montage.h"
+#include "io/png_writer.h"
+#include "support.h"
+#include "util/errors.h"
+
+TEST_CASE("montage: grey window, contour pixels, heat colours", "[montage]") {
+  const due::Slice image{2, 2, {0.f, 0.5f, 1.f, 2.f}};
+  const auto panel = due::grey_panel(image, 0.f, 1.f);
+  CHECK(panel.at(0, 0) == due::Rgb{0, 0, 0});
+  CHECK(panel.at(1, 0) == due::Rgb{128, 128, 128});
+  CHECK(panel.at(1, 1) == due::Rgb{255, 255, 255});  // clamped
+
+  // A 3x3 square in a 5x5 slice: its 8 border pixels are the contour, its centre is not.
+  due::Slice mask{5, 5, std::vector<float>(25, 0.f)};
+  for (std::size_t y = 1; y <= 3; ++y)
+    for (std::size_t x = 1; x <= 3; ++x) mask.values[y * 5 + x] = 1.f;
+  due::RgbImage canvas(5, 5, due::Rgb{10, 10, 10});
+  due::overlay_contour(canvas, mask, due::kContourGreen);
+  int outlined = 0;
+  for (std::size_t y = 0; y < 5; ++y)
+    for (std::size_t x = 0; x < 5; ++x) outlined += canvas.at(x, y) == due::kContourGreen;
+  CHECK(outlined == 8);
+  CHECK(canvas.at(2, 2) == due::Rgb{10, 10, 10});
+
+  CHECK(due::heat_colour(0.f) == due::Rgb{0, 0, 128});
+  CHECK(due::heat_colour(0.5f) == due::Rgb{128, 255, 128});
+  CHECK(due::heat_colour(1.f) == due::Rgb{128, 0, 0});
+  // Heat 0 leaves the panel; heat 1 at opacity 1 paints the colour.
+  due::RgbImage grey(1, 2, due::Rgb{100, 100, 100});
+  due::overlay_heatmap(grey, due::Slice{2, 1, {0.f, 1.f}}, 1.f);
+  CHECK(grey.at(0, 0) == due::Rgb{100, 100, 100});
+  CHECK(grey.at(0, 1) == due::heat_colour(1.f));
+}
+
+TEST_CASE("montage: scaled panels laid out in a grid", "[montage]") {
+  const due::RgbImage red(2, 1, due::Rgb{255, 0, 0}), blue(1, 1, due::Rgb{0, 0, 255});
+  const auto big = due::scaled(red, 3);
+  CHECK(big.width() == 6);
+  CHECK(big.height() == 3);
+  CHECK(big.at(5, 2) == due::Rgb{255, 0, 0});
+  const auto layout = due::grid({{red, blue}, {blue}}, 1, due::kBackground);
+  // Cells of the largest panel (2x1), one pixel of gap around each.
+  CHECK(layout.width() == 1 + 2 * (2 + 1));
+  CHECK(layout.height() == 1 + 2 * (1 + 1));
+  CHECK(layout.at(1, 1) == due::Rgb{255, 0, 0});
+  CHECK(layout.at(4, 1) == due::Rgb{0, 0, 255});
+  CHECK(layout.at(5, 1) == due::kBackground);
+  CHECK(layout.at(1, 3) == due::Rgb{0, 0, 255});
+}
+
+TEST_CASE("montage: slices spread over the lesion, or around the map's peak", "[montage]") {
+  const due::VolumeShape shape{10, 2, 2};
+  std::vector<float> mask(shape.voxels(), 0.f);
+  for (std::size_t z = 3; z <= 7; ++z) mask[z * 4] = 1.f;
+  CHECK(due::slices_through(mask, shape, 3) == std::vector<std::size_t>{3, 5, 7});
+  // Thinner than asked: widened around it.
+  std::vector<float> thin(shape.voxels(), 0.f);
+  thin[5 * 4 + 1] = 1.f;
+  CHECK(due::slices_through(thin, shape, 3) == std::vector<std::size_t>{4, 5, 6});
+  // No lesion: centred on the peak of the fallback map.
+  std::vector<float> heat(shape.voxels(), 0.f);
+  heat[9 * 4 + 2] = 1.f;
+  CHECK(due::slices_through(std::vector<float>(shape.voxels(), 0.f), shape, 2, heat) == std::vector<std::size_t>{8, 9});
+}
+
+TEST_CASE("png: an RGB montage round-trips through a PNG file", "[montage]") {
+  due::test::ScratchDir dir;
+  due::RgbImage image(7, 3, due::Rgb{1, 2, 3});
+  image.set(6, 2, due::Rgb{250, 128, 0});
+  due::write_png(dir.file("m.png"), image);
+  CHECK(dir.entries() == std::vector<std::string>{"m.png"});
+  const auto back = due::read_png(dir.file("m.png"));
+  CHECK(back.width() == 7);
+  CHECK(back.height() == 3);
+  CHECK(back.bytes() == image.bytes());
+  due::test::write_text(dir.file("bad.png"), "no png");
+  CHECK_THROWS_AS(due::read_png(dir.file("bad.png")), due::InputError);
+  CHECK_THROWS_AS(due::write_png(dir.file("absent/m.png"), image), due::InputError);
+}
