@@ -114,7 +114,7 @@ TEST_CASE("training triples span the data's gaps and hold foreground", "[diffusi
   }
 }
 
-TEST_CASE("one training step lowers the loss on a fixed batch; resume continues from the checkpoint's step",
+TEST_CASE("one training step lowers the loss on a fixed batch, resume continues from the checkpoint's step",
           "[diffusion]") {
   torch::manual_seed(1);
   torch::Tensor volume = torch::zeros({8, 8, 8});
@@ -187,7 +187,7 @@ TEST_CASE("DDIM with eta 0 is deterministic per row seed and matches its closed 
   CHECK(y.max().item<float>() <= 1.f);
 }
 
-TEST_CASE("gap filling writes exactly the missing slices; variance is 0 for T = 1 and never negative",
+TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 1 and never negative",
           "[diffusion]") {
   const due::InterpolatorArchitecture a = tiny_architecture(50);
   due::DiffusionUNet model(a.unet);

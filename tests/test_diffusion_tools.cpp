@@ -43,7 +43,7 @@ std::vector<std::string> log_steps(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("due-train-interpolator: model, checkpoint and log; --resume continues to the same weights",
+TEST_CASE("due-train-interpolator: model, checkpoint and log, --resume continues to the same weights",
           "[diffusion][tools]") {
   due::test::ScratchDir dir;
   const std::string data = tiny_dataset(dir);

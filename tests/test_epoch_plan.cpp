@@ -40,7 +40,7 @@ TEST_CASE("epoch plan: balanced batches, the smaller class redrawn, no batch of 
   CHECK(due::epoch_batches(labels, 4, due::ClassBalance::Oversample, 7, 2) != batches);
 }
 
-TEST_CASE("epoch plan: plain shuffle visits each sample once; a trailing single joins the last batch", "[classifier]") {
+TEST_CASE("epoch plan: plain shuffle visits each sample once, a trailing single joins the last batch", "[classifier]") {
   const std::vector<std::uint8_t> labels{1, 0, 0, 1, 0, 1, 0};
   const auto batches = due::epoch_batches(labels, 3, due::ClassBalance::None, 3, 5);
   REQUIRE(batches.size() == 2);

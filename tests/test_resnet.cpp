@@ -20,7 +20,7 @@ TEST_CASE("resnet: 3D layer4 is 8 x width x 4 x 4 x 4 at the paper's 64 x 128 x 
   CHECK(torch::allclose(model->forward(demo), model->forward_with_activation(demo, due::parse_layer_ref("layer3")).logits));
 }
 
-TEST_CASE("resnet: 2D on slices; parameter count of the standard ResNet-18 at width 64", "[models]") {
+TEST_CASE("resnet: 2D on slices, parameter count of the standard ResNet-18 at width 64", "[models]") {
   due::ResNet18 model2d(due::ResNetConfig{2, 64, 1, 2});
   std::int64_t count = 0;
   for (const auto& p : model2d->parameters()) count += p.numel();
