@@ -160,6 +160,27 @@ TEST_CASE("one training step lowers the loss on a fixed batch; resume continues 
   for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::equal(p[i], l[i]));
 }
 
+TEST_CASE("x_0-prediction: the loss compares the output with the clean slice; the model file records it",
+          "[diffusion]") {
+  torch::Tensor volume = torch::zeros({8, 8, 8});
+  for (std::int64_t z = 1; z < 7; ++z) disc(volume, z, 1.0 + 0.4 * double(z));
+  const due::TripleBatch batch = due::make_triple_batch({{0, 0, 1, 3}, {0, 2, 4, 7}}, {volume});
+  due::InterpolatorArchitecture architecture = tiny_architecture();
+  architecture.prediction = due::Prediction::X0;
+  const torch::Device cpu(torch::kCPU);
+  due::InterpolatorTrainer trainer(architecture, due::InterpolatorTrainingConfig{}, cpu);
+  // The untrained output layer is zero, and every target voxel is -1 or 1: the x_0 MSE is exactly 1 whatever the
+  // noise (an eps loss would be the mean square of the drawn noise instead).
+  CHECK(trainer.loss(batch, 1) == Approx(1.0).epsilon(1e-6));
+  CHECK(trainer.loss(batch, 2) == Approx(1.0).epsilon(1e-6));
+  due::test::ScratchDir dir;
+  trainer.save_model(dir.file("i.pt"), due::make_provenance("due-test"));
+  CHECK(due::load_interpolator(dir.file("i.pt"), cpu).architecture.prediction == due::Prediction::X0);
+  // A file from before the option (no prediction key) reads as eps.
+  CHECK(due::architecture_from_yaml("interpolator:\n  model:\n    width: 8\n", "old.pt").prediction ==
+        due::Prediction::Eps);
+}
+
 TEST_CASE("DDIM and DDPM sampling are deterministic per row seed and independent of batch neighbours",
           "[diffusion]") {
   const due::InterpolatorArchitecture a = tiny_architecture(100);
