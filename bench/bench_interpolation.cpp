@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
     options.batch_size = 16;
     options.sampler.steps = std::min(ddim_steps, schedule.steps());
     const auto start = std::chrono::steady_clock::now();
-    const auto filled = due::fill_gaps(*interpolator.model, schedule, shape, jobs, options, cpu);
+    const auto filled = due::fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, shape,
+                                       jobs, options, cpu);
     const double fill_seconds = seconds_since(start);
 
     // by method, then by missing slices in the gap
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
           timing.sampler.kind = kind;
           timing.sampler.steps = std::min(steps, schedule.steps());
           const auto t0 = std::chrono::steady_clock::now();
-          due::fill_gaps(*interpolator.model, schedule, shape, {one}, timing, cpu);
+          due::fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, shape, {one},
+                          timing, cpu);
           const double seconds = seconds_since(t0);
           std::printf("| %s-%zu | %.2f | %.2f |\n", due::sampler_name(kind), timing.sampler.steps, seconds,
                       1000.0 * seconds / double(gap.missing() * timing.sampler.steps));

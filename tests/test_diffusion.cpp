@@ -14,6 +14,8 @@
 
 namespace {
 
+constexpr due::Prediction kEps = due::Prediction::Eps;
+
 // A UNet small enough for a test to run it many times: two levels at width 8, attention on the coarse one.
 due::InterpolatorArchitecture tiny_architecture(std::size_t schedule_steps = 100) {
   due::InterpolatorArchitecture a;
@@ -158,7 +160,28 @@ TEST_CASE("one training step lowers the loss on a fixed batch, resume continues 
   for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::equal(p[i], l[i]));
 }
 
-TEST_CASE("DDIM with eta 0 is deterministic per row seed and matches its closed form for a zero-noise network",
+TEST_CASE("x_0-prediction: the loss compares the output with the clean slice, the model file records it",
+          "[diffusion]") {
+  torch::Tensor volume = torch::zeros({8, 8, 8});
+  for (std::int64_t z = 1; z < 7; ++z) disc(volume, z, 1.0 + 0.4 * double(z));
+  const due::TripleBatch batch = due::make_triple_batch({{0, 0, 1, 3}, {0, 2, 4, 7}}, {volume});
+  due::InterpolatorArchitecture architecture = tiny_architecture();
+  architecture.prediction = due::Prediction::X0;
+  const torch::Device cpu(torch::kCPU);
+  due::InterpolatorTrainer trainer(architecture, due::InterpolatorTrainingConfig{}, cpu);
+  // The untrained output layer is zero, and every target voxel is -1 or 1: the x_0 MSE is exactly 1 whatever the
+  // noise (an eps loss would be the mean square of the drawn noise instead).
+  CHECK(trainer.loss(batch, 1) == Approx(1.0).epsilon(1e-6));
+  CHECK(trainer.loss(batch, 2) == Approx(1.0).epsilon(1e-6));
+  due::test::ScratchDir dir;
+  trainer.save_model(dir.file("i.pt"), due::make_provenance("due-test"));
+  CHECK(due::load_interpolator(dir.file("i.pt"), cpu).architecture.prediction == due::Prediction::X0);
+  // A file from before the option (no prediction key) reads as eps.
+  CHECK(due::architecture_from_yaml("interpolator:\n  model:\n    width: 8\n", "old.pt").prediction ==
+        due::Prediction::Eps);
+}
+
+TEST_CASE("DDIM and DDPM sampling are deterministic per row seed and independent of batch neighbours",
           "[diffusion]") {
   const due::InterpolatorArchitecture a = tiny_architecture(100);
   due::DiffusionUNet model(a.unet);  // untrained: the output layer starts at zero, so eps = 0
@@ -167,24 +190,146 @@ TEST_CASE("DDIM with eta 0 is deterministic per row seed and matches its closed 
   due::SliceQuery query{torch::zeros({2, 2, 8, 8}), torch::tensor({0.5f, 0.5f}), torch::tensor({2.f, 2.f})};
   due::SamplerConfig ddim;
   ddim.steps = 10;
-  const auto x = due::sample_slices(*model, schedule, ddim, query, {7, 8});
-  CHECK(torch::equal(x, due::sample_slices(*model, schedule, ddim, query, {7, 8})));
+  const auto x = due::sample_slices(*model, kEps, schedule, ddim, query, {7, 8});
+  CHECK(torch::equal(x, due::sample_slices(*model, kEps, schedule, ddim, query, {7, 8})));
   CHECK_FALSE(torch::equal(x[0], x[1]));
   // A row does not depend on its batch neighbours.
   due::SliceQuery single{torch::zeros({1, 2, 8, 8}), torch::tensor({0.5f}), torch::tensor({2.f})};
-  CHECK(torch::allclose(x[1], due::sample_slices(*model, schedule, ddim, single, {8})[0]));
-  // eps = 0: x0 = clamp(x_T / sqrt(abar_T-1)) at the first step, and every later step keeps it.
-  auto generator = at::detail::createCPUGenerator(7);
-  const torch::Tensor start = torch::randn({1, 8, 8}, generator, torch::kFloat32);
-  CHECK(torch::allclose(x[0], (start / std::sqrt(schedule.alpha_bar(99))).clamp(-1, 1), 1e-5, 1e-6));
+  CHECK(torch::allclose(x[1], due::sample_slices(*model, kEps, schedule, ddim, single, {8})[0]));
 
   due::SamplerConfig ddpm;
   ddpm.kind = due::SamplerKind::Ddpm;
   ddpm.steps = 10;
-  const auto y = due::sample_slices(*model, schedule, ddpm, query, {7, 8});
-  CHECK(torch::equal(y, due::sample_slices(*model, schedule, ddpm, query, {7, 8})));
+  const auto y = due::sample_slices(*model, kEps, schedule, ddpm, query, {7, 8});
+  CHECK(torch::equal(y, due::sample_slices(*model, kEps, schedule, ddpm, query, {7, 8})));
   CHECK(y.min().item<float>() >= -1.f);
   CHECK(y.max().item<float>() <= 1.f);
+}
+
+namespace {
+
+// A known clean batch in [-1, 1]: a disc (+1) on background (-1), shifted per row.
+torch::Tensor oracle_x0(std::int64_t rows, std::int64_t n) {
+  torch::Tensor x0 = -torch::ones({rows, 1, n, n});
+  for (std::int64_t b = 0; b < rows; ++b)
+    for (std::int64_t y = 0; y < n; ++y)
+      for (std::int64_t x = 0; x < n; ++x)
+        if (std::hypot(double(y - n / 2 - b), double(x - n / 2)) <= n / 4.0) x0[b][0][y][x] = 1.f;
+  return x0;
+}
+
+// What a sampler showed its denoiser: x_t and the timestep, per call.
+struct DenoiserCall {
+  torch::Tensor x;
+  std::int64_t t;
+};
+
+// The perfect denoiser for a known x_0: the eps (or x_0) that explains x_t at the noise level of timestep t,
+// computed with the schedule's alpha_bar(t) independently of the sampler.
+due::Denoiser oracle(const torch::Tensor& x0, const due::NoiseSchedule& schedule, due::Prediction prediction,
+                     std::vector<DenoiserCall>& calls) {
+  return [&, x0, prediction](const torch::Tensor& x, const torch::Tensor& timestep) {
+    const std::int64_t t = timestep[0].item<std::int64_t>();
+    REQUIRE(torch::all(timestep == t).item<bool>());
+    calls.push_back({x.clone(), t});
+    if (prediction == due::Prediction::X0) return x0.clone();
+    const double a = schedule.alpha_bar(static_cast<std::size_t>(t));
+    return (x - std::sqrt(a) * x0) / std::sqrt(1.0 - a);
+  };
+}
+
+// (x_t - sqrt(alpha_bar_t) x_0) / sqrt(1 - alpha_bar_t): the noise x_t carries at timestep t.
+torch::Tensor implied_noise(const DenoiserCall& call, const torch::Tensor& x0, const due::NoiseSchedule& schedule) {
+  const double a = schedule.alpha_bar(static_cast<std::size_t>(call.t));
+  return (call.x - std::sqrt(a) * x0) / std::sqrt(1.0 - a);
+}
+
+}  // namespace
+
+TEST_CASE("samplers with an oracle denoiser return the known x_0, the network sees x_t at the noise of its t",
+          "[diffusion]") {
+  due::ScheduleConfig config;
+  config.steps = 1000;
+  const due::NoiseSchedule schedule(config);
+  const torch::Tensor x0 = oracle_x0(2, 32);
+  const torch::Device cpu(torch::kCPU);
+
+  for (const due::Prediction prediction : {due::Prediction::Eps, due::Prediction::X0})
+    for (const std::size_t steps : {std::size_t(1000), std::size_t(50), std::size_t(7)}) {
+      INFO(due::prediction_name(prediction) << ", " << steps << " steps");
+      SECTION("DDIM eta 0") {
+        std::vector<DenoiserCall> calls;
+        due::SamplerConfig ddim;
+        ddim.steps = steps;
+        const torch::Tensor x = due::run_reverse_process(oracle(x0, schedule, prediction, calls), prediction,
+                                                         schedule, ddim, 32, 32, cpu, {3, 4});
+        CHECK(torch::allclose(x, x0, 0, 1e-4));
+        // Integer timesteps 0..T-1 as in training, from T-1 (pure noise) down to 0, evenly strided.
+        REQUIRE(calls.size() == steps);
+        CHECK(calls.front().t == 999);
+        CHECK(calls.back().t == 0);
+        for (std::size_t i = 1; i < calls.size(); ++i) CHECK(calls[i].t < calls[i - 1].t);
+        // Deterministic DDIM keeps the starting noise: every x_t is sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps*.
+        const torch::Tensor start_noise = implied_noise(calls.front(), x0, schedule);
+        for (const DenoiserCall& call : calls) {
+          INFO("t = " << call.t);
+          CHECK(torch::allclose(implied_noise(call, x0, schedule), start_noise, 0, 2e-3));
+        }
+      }
+      SECTION("strided DDPM") {
+        std::vector<DenoiserCall> calls;
+        due::SamplerConfig ddpm;
+        ddpm.kind = due::SamplerKind::Ddpm;
+        ddpm.steps = steps;
+        const torch::Tensor x = due::run_reverse_process(oracle(x0, schedule, prediction, calls), prediction,
+                                                         schedule, ddpm, 32, 32, cpu, {3, 4});
+        CHECK(torch::allclose(x, x0, 0, 1e-4));
+        REQUIRE(calls.size() == steps);
+        // The posterior of the strided chain puts x_t at exactly the marginal noise level of t: its implied
+        // noise is standard normal (2048 values: the standard deviation is within 0.1 of 1 by a wide margin).
+        for (const DenoiserCall& call : calls) {
+          INFO("t = " << call.t);
+          const torch::Tensor noise = implied_noise(call, x0, schedule);
+          CHECK(std::abs(noise.mean().item<double>()) < 0.1);
+          CHECK(noise.std().item<double>() == Approx(1.0).margin(0.1));
+        }
+      }
+    }
+}
+
+TEST_CASE("a clipped x_0 estimate comes with the eps that explains x_t, so DDIM keeps the noise level", "[diffusion]") {
+  // Hand case: alpha_bar 0.36 (signal 0.6, noise 0.8). x_t = 1.4 with eps = 0.25 implies x_0 = 2, clipped to 1;
+  // then eps = (1.4 - 0.6) / 0.8 = 1.
+  const auto estimate =
+      due::denoised_estimate(torch::tensor({0.25f}), due::Prediction::Eps, torch::tensor({1.4f}), 0.36);
+  CHECK(estimate.x0.item<float>() == Approx(1.0f));
+  CHECK(estimate.eps.item<float>() == Approx(1.0f));
+  const auto from_x0 = due::denoised_estimate(torch::tensor({-3.f}), due::Prediction::X0, torch::tensor({0.2f}), 0.36);
+  CHECK(from_x0.x0.item<float>() == Approx(-1.0f));
+  CHECK(from_x0.eps.item<float>() == Approx((0.2 + 0.6) / 0.8));
+
+  // A denoiser that always answers eps = 0 (an untrained network) claims x_0 = x_t / sqrt(abar), far outside
+  // [-1, 1] at high noise. With eps re-derived from the clipped x_0, the chain still hands the network inputs at
+  // the noise level of their timestep (implied noise of the clipped estimate ~ N(0, 1)), instead of collapsing to
+  // sqrt(abar_s) x_0 with almost no noise.
+  due::ScheduleConfig config;
+  config.steps = 1000;
+  const due::NoiseSchedule schedule(config);
+  std::vector<DenoiserCall> calls;
+  const due::Denoiser zero = [&](const torch::Tensor& x, const torch::Tensor& timestep) {
+    calls.push_back({x.clone(), timestep[0].item<std::int64_t>()});
+    return torch::zeros_like(x);
+  };
+  due::SamplerConfig ddim;
+  ddim.steps = 10;
+  due::run_reverse_process(zero, due::Prediction::Eps, schedule, ddim, 32, 32, torch::Device(torch::kCPU), {5, 6});
+  REQUIRE(calls.size() == 10);
+  for (const DenoiserCall& call : calls) {
+    const double a = schedule.alpha_bar(static_cast<std::size_t>(call.t));
+    if (a > 0.5) continue;  // below half signal the noise must dominate x_t
+    INFO("t = " << call.t << ", alpha_bar " << a);
+    CHECK(call.x.std().item<double>() > 0.9 * std::sqrt(1.0 - a));
+  }
 }
 
 TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 1 and never negative",
@@ -216,7 +361,8 @@ TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 
   options.batch_size = 64;
   CHECK(due::slices_to_sample(shape, {job, empty_gap}, options) == 3 * 4);
   std::size_t reported = 0;
-  const auto filled = due::fill_gaps(*model, schedule, shape, {job, empty_gap}, options, torch::Device(torch::kCPU),
+  const auto filled = due::fill_gaps(*model, kEps, schedule, shape, {job, empty_gap}, options,
+                                     torch::Device(torch::kCPU),
                                      [&](std::size_t n) { reported += n; });
   CHECK(reported == 12);
   REQUIRE(filled.size() == 2);
@@ -239,11 +385,12 @@ TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 
 
   // Batching does not change the result: one slice per network call gives the same volumes.
   options.batch_size = 1;
-  const auto one_by_one = due::fill_gaps(*model, schedule, shape, {job}, options, torch::Device(torch::kCPU));
+  const auto one_by_one =
+      due::fill_gaps(*model, kEps, schedule, shape, {job}, options, torch::Device(torch::kCPU));
   for (std::size_t i = 0; i < shape.voxels(); ++i) REQUIRE(one_by_one[0].mean[i] == Approx(f.mean[i]).margin(1e-5));
 
   options.repeats = 1;
-  const auto single = due::fill_gaps(*model, schedule, shape, {job}, options, torch::Device(torch::kCPU));
+  const auto single = due::fill_gaps(*model, kEps, schedule, shape, {job}, options, torch::Device(torch::kCPU));
   CHECK(max_abs(single[0].variance, 0, shape.voxels()) == 0.f);
   CHECK(max_abs(single[0].mean, 2 * area, 3 * area) > 0.f);
 }

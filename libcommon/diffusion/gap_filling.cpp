@@ -43,9 +43,10 @@ std::size_t slices_to_sample(const VolumeShape& shape, const std::vector<Filling
   return total;
 }
 
-std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, const NoiseSchedule& schedule, const VolumeShape& shape,
-                                    const std::vector<FillingJob>& jobs, const FillingOptions& options,
-                                    const torch::Device& device, const std::function<void(std::size_t)>& on_batch) {
+std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction prediction, const NoiseSchedule& schedule,
+                                    const VolumeShape& shape, const std::vector<FillingJob>& jobs,
+                                    const FillingOptions& options, const torch::Device& device,
+                                    const std::function<void(std::size_t)>& on_batch) {
   torch::NoGradGuard no_grad;
   const std::size_t repeats = std::max<std::size_t>(options.repeats, 1);
   const std::size_t batch_size = std::max<std::size_t>(options.batch_size, 1);
@@ -90,7 +91,8 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, const NoiseSchedul
       query.conditions = torch::stack(conditions).to(device);
       query.position = torch::tensor(positions).to(device);
       query.gap_length = torch::tensor(lengths).to(device);
-      const torch::Tensor slices = sample_slices(model, schedule, options.sampler, query, seeds).to(torch::kCPU);
+      const torch::Tensor slices =
+          sample_slices(model, prediction, schedule, options.sampler, query, seeds).to(torch::kCPU);
       for (std::size_t i = start; i < end; ++i) {
         const PendingSlice& p = pending[i];
         fillings[p.job][static_cast<std::int64_t>(p.repeat)][static_cast<std::int64_t>(p.z)].copy_(

@@ -33,10 +33,11 @@ struct FilledVolume {
   std::vector<float> variance;  // D*H*W, population variance over the repeats; 0 outside sampled gaps
 };
 
-// `on_batch(slices)` is told after each network batch how many slices it produced (for a progress line).
-std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, const NoiseSchedule& schedule, const VolumeShape& shape,
-                                    const std::vector<FillingJob>& jobs, const FillingOptions& options,
-                                    const torch::Device& device,
+// `prediction`: what `model` outputs (the interpolator file's architecture says). `on_batch(slices)` is told after
+// each network batch how many slices it produced (for a progress line).
+std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction prediction, const NoiseSchedule& schedule,
+                                    const VolumeShape& shape, const std::vector<FillingJob>& jobs,
+                                    const FillingOptions& options, const torch::Device& device,
                                     const std::function<void(std::size_t)>& on_batch = nullptr);
 
 // Slices fill_gaps will sample for `jobs` (for progress totals): missing slices of sampled gaps times T.

@@ -33,6 +33,9 @@ InterpolatorArchitecture interpolator_architecture_from(const Config& config) {
       config.fail("interpolator.model.heads", "must divide the channels of every attention level");
   u.dropout = config.get_float("interpolator.model.dropout");
   if (u.dropout < 0 || u.dropout >= 1) config.fail("interpolator.model.dropout", "must be in [0, 1)");
+  const std::string prediction = config.get_string("interpolator.model.prediction");
+  if (prediction != "eps" && prediction != "x0") config.fail("interpolator.model.prediction", "must be eps or x0");
+  a.prediction = parse_prediction(prediction);
 
   ScheduleConfig& s = a.schedule;
   const std::string kind = config.get_string("interpolator.schedule.kind");
@@ -66,6 +69,7 @@ std::string architecture_yaml(const InterpolatorArchitecture& a) {
   flow_list(a.unet.attention_levels);
   out << YAML::Key << "heads" << YAML::Value << a.unet.heads;
   out << YAML::Key << "dropout" << YAML::Value << a.unet.dropout;
+  out << YAML::Key << "prediction" << YAML::Value << prediction_name(a.prediction);
   out << YAML::EndMap;
   out << YAML::Key << "schedule" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "kind" << YAML::Value << beta_schedule_name(a.schedule.kind);

@@ -4,6 +4,7 @@
 // (interpolator.model.*, interpolator.schedule.*), so the same reader checks both.
 #include <string>
 
+#include "diffusion/prediction.h"
 #include "diffusion/schedule.h"
 #include "models/diffusion_unet_config.h"
 
@@ -13,6 +14,7 @@ class Config;
 
 struct InterpolatorArchitecture {
   UNetConfig unet;
+  Prediction prediction = Prediction::Eps;  // what the network outputs (interpolator.model.prediction)
   ScheduleConfig schedule;
 };
 

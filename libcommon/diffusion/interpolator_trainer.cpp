@@ -104,7 +104,8 @@ torch::Tensor InterpolatorTrainer::batch_loss(const TripleBatch& batch, std::uin
   const torch::Tensor predicted =
       model_->forward(noisy.to(device_), (batch.conditions * keep).to(device_), timestep.to(device_),
                       batch.position.to(device_), batch.gap_length.to(device_));
-  return torch::mse_loss(predicted, noise.to(device_));
+  const torch::Tensor& target = architecture_.prediction == Prediction::X0 ? batch.target : noise;
+  return torch::mse_loss(predicted, target.to(device_));
 }
 
 double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {

@@ -1,6 +1,6 @@
 #pragma once
-// Training of the diffusion interpolator: eps-prediction loss on slice triples with masked conditions, Adam,
-// gradient clipping and an exponential moving average of the weights (the weights interpolator.pt keeps).
+// Training of the diffusion interpolator: MSE on eps or x_0 (architecture.prediction) on slice triples with masked
+// conditions, Adam, gradient clipping and an exponential moving average of the weights (what interpolator.pt keeps).
 #include <cstdint>
 #include <memory>
 #include <string>

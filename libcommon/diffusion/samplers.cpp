@@ -1,5 +1,6 @@
 #include "diffusion/samplers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -24,14 +25,21 @@ SamplerKind parse_sampler(const std::string& name) {
 
 const char* sampler_name(SamplerKind kind) { return kind == SamplerKind::Ddpm ? "ddpm" : "ddim"; }
 
-torch::Tensor sample_slices(DiffusionUNetImpl& model, const NoiseSchedule& schedule, const SamplerConfig& config,
-                            const SliceQuery& query, const std::vector<std::uint64_t>& seeds) {
+DenoisedEstimate denoised_estimate(const torch::Tensor& output, Prediction prediction, const torch::Tensor& x,
+                                   double alpha_bar) {
+  const double signal = std::sqrt(alpha_bar), noise = std::sqrt(1.0 - alpha_bar);
+  DenoisedEstimate estimate;
+  estimate.x0 = prediction == Prediction::X0 ? output : (x - noise * output) / signal;
+  estimate.x0 = estimate.x0.clamp(-1.0, 1.0);
+  estimate.eps = (x - signal * estimate.x0) / noise;
+  return estimate;
+}
+
+torch::Tensor run_reverse_process(const Denoiser& denoiser, Prediction prediction, const NoiseSchedule& schedule,
+                                  const SamplerConfig& config, std::int64_t height, std::int64_t width,
+                                  const torch::Device& device, const std::vector<std::uint64_t>& seeds) {
   torch::NoGradGuard no_grad;
-  const std::int64_t batch = query.conditions.size(0);
-  const std::int64_t height = query.conditions.size(2), width = query.conditions.size(3);
-  if (static_cast<std::int64_t>(seeds.size()) != batch)
-    throw std::invalid_argument("sample_slices: one seed per row is needed");
-  const torch::Device device = query.conditions.device();
+  const auto batch = static_cast<std::int64_t>(seeds.size());
   std::vector<at::Generator> generators;
   for (std::uint64_t seed : seeds) generators.push_back(at::detail::createCPUGenerator(seed));
 
@@ -46,8 +54,8 @@ torch::Tensor sample_slices(DiffusionUNetImpl& model, const NoiseSchedule& sched
     const double alpha_bar_s = last ? 1.0 : schedule.alpha_bar(steps[i + 1]);
     const torch::Tensor timestep = torch::full({batch}, static_cast<std::int64_t>(t),
                                                torch::TensorOptions().dtype(torch::kLong).device(device));
-    const torch::Tensor eps = model.forward(x, query.conditions, timestep, query.position, query.gap_length);
-    x0 = ((x - std::sqrt(1.0 - alpha_bar_t) * eps) / std::sqrt(alpha_bar_t)).clamp(-1.0, 1.0);
+    const DenoisedEstimate estimate = denoised_estimate(denoiser(x, timestep), prediction, x, alpha_bar_t);
+    x0 = estimate.x0;
     if (last) break;
     if (config.kind == SamplerKind::Ddpm) {
       // Posterior q(x_s | x_t, x_0) of the strided chain, whose step has beta = 1 - alpha_bar_t / alpha_bar_s.
@@ -60,11 +68,23 @@ torch::Tensor sample_slices(DiffusionUNetImpl& model, const NoiseSchedule& sched
       const double sigma = config.eta * std::sqrt((1.0 - alpha_bar_s) / (1.0 - alpha_bar_t)) *
                            std::sqrt(1.0 - alpha_bar_t / alpha_bar_s);
       const double direction = std::sqrt(std::max(1.0 - alpha_bar_s - sigma * sigma, 0.0));
-      x = std::sqrt(alpha_bar_s) * x0 + direction * eps;
+      x = std::sqrt(alpha_bar_s) * x0 + direction * estimate.eps;
       if (sigma > 0) x = x + sigma * row_noise(generators, height, width).to(device);
     }
   }
   return x0;
+}
+
+torch::Tensor sample_slices(DiffusionUNetImpl& model, Prediction prediction, const NoiseSchedule& schedule,
+                            const SamplerConfig& config, const SliceQuery& query,
+                            const std::vector<std::uint64_t>& seeds) {
+  if (static_cast<std::int64_t>(seeds.size()) != query.conditions.size(0))
+    throw std::invalid_argument("sample_slices: one seed per row is needed");
+  const Denoiser denoiser = [&](const torch::Tensor& x, const torch::Tensor& timestep) {
+    return model.forward(x, query.conditions, timestep, query.position, query.gap_length);
+  };
+  return run_reverse_process(denoiser, prediction, schedule, config, query.conditions.size(2),
+                             query.conditions.size(3), query.conditions.device(), seeds);
 }
 
 }  // namespace due

@@ -103,7 +103,8 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
     }
     slices_sampled += slices_to_sample(shape, jobs, settings.filling);
     const std::vector<FilledVolume> filled =
-        fill_gaps(*interpolator.model, schedule, shape, jobs, settings.filling, device);
+        fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, shape, jobs,
+                  settings.filling, device);
     for (std::size_t k = 0; k < filled.size(); ++k) {
       VarianceRow row;
       row.id = samples[k].id;
