@@ -4,7 +4,7 @@
 //   - the soft consensus of the noisy raters,
 // by MSE, BCE and 3D SSIM; and, with the clean mask standing in for a perfect Grad-CAM, the annotator weights
 // learned by the explanation loss against each rater slot's noise.
-//   build/bin/bench_magi [samples=24] [steps=150]
+//   build/bin/bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +27,18 @@ std::size_t count_argument(int argc, char** argv, int index, std::size_t fallbac
   char* end = nullptr;
   const unsigned long value = std::strtoul(argv[index], &end, 10);
   if (end == argv[index] || *end != '\0' || value == 0) {
-    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] (positive integers)\n");
+    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]\n");
+    std::exit(2);
+  }
+  return value;
+}
+
+double real_argument(int argc, char** argv, int index, double fallback) {
+  if (argc <= index) return fallback;
+  char* end = nullptr;
+  const double value = std::strtod(argv[index], &end);
+  if (end == argv[index] || *end != '\0' || !(value >= 0)) {
+    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]\n");
     std::exit(2);
   }
   return value;
@@ -41,6 +52,7 @@ struct Similarity {
 
 int main(int argc, char** argv) {
   const std::size_t samples = count_argument(argc, argv, 1, 24), steps = count_argument(argc, argv, 2, 150);
+  const double learning_rate = real_argument(argc, argv, 3, 5e-3), kl_weight = real_argument(argc, argv, 4, 0.01);
   torch::manual_seed(1);
   due::Config config(due::toolkit_config_schema());
   config.apply_assignment("preprocess.block_size=[16, 32, 32]");
@@ -74,7 +86,7 @@ int main(int argc, char** argv) {
   due::MagiOptions options;
   options.annotators = R;
   due::MagiModel model(options);
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(5e-3));
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(learning_rate));
   const std::int64_t batch = 4;
   const auto start = std::chrono::steady_clock::now();
   std::map<std::pair<std::int64_t, std::int64_t>, int> matched;  // (slot, annotator) -> count, last quarter
@@ -85,7 +97,7 @@ int main(int argc, char** argv) {
                         p = present.index_select(0, index), t = truth.index_select(0, index);
     adam.zero_grad();
     const due::MagiOutput out = model->forward(x, r, p);
-    const due::MagiGenerationLoss gen = due::magi_generation_loss(out, r, p, 0.01);
+    const due::MagiGenerationLoss gen = due::magi_generation_loss(out, r, p, kl_weight);
     const torch::Tensor explanation = due::magi_explanation_loss(out.masks.detach(), t, model->annotator_weights());
     (gen.total + explanation.mean()).backward();
     adam.step();
@@ -102,6 +114,7 @@ int main(int argc, char** argv) {
   model->eval();
   torch::NoGradGuard no_grad;
   Similarity generated, noisy;
+  double generated_inside = 0, generated_outside = 0;  // mean generated probability inside / outside /mask
   const std::array<std::size_t, 3> dims{shape.depth, shape.height, shape.width};
   const std::size_t voxels = shape.voxels();
   for (std::int64_t i = 0; i < N; ++i) {
@@ -112,6 +125,9 @@ int main(int argc, char** argv) {
     const torch::Tensor reference = truth[i].contiguous();
     const torch::Tensor reference_bytes = reference.to(torch::kUInt8).contiguous();
     const torch::Tensor noisy_c = soft_noisy.contiguous();
+    generated_inside += (soft_generated * reference).sum().item<double>() / reference.sum().clamp_min(1).item<double>() / N;
+    generated_outside +=
+        (soft_generated * (1 - reference)).sum().item<double>() / (1 - reference).sum().clamp_min(1).item<double>() / N;
     for (auto [soft, into] : {std::pair<const torch::Tensor*, Similarity*>{&soft_generated, &generated},
                               std::pair<const torch::Tensor*, Similarity*>{&noisy_c, &noisy}}) {
       into->mse += due::mean_squared_error(soft->data_ptr<float>(), reference.data_ptr<float>(), voxels) / N;
@@ -122,6 +138,8 @@ int main(int argc, char** argv) {
   std::printf("\n%lld positives of %lldx%lldx%lld, %zu steps of batch %lld in %.1f s\n", static_cast<long long>(N),
               static_cast<long long>(D), static_cast<long long>(H), static_cast<long long>(W), steps,
               static_cast<long long>(batch), seconds);
+  std::printf("learning rate %g, kl_weight %g; mean generated probability inside /mask %.3f, outside %.3f\n",
+              learning_rate, kl_weight, generated_inside, generated_outside);
   std::printf("| consensus vs clean /mask | MSE | BCE | SSIM |\n| --- | --- | --- | --- |\n");
   std::printf("| noisy raters (mean) | %.4f | %.4f | %.4f |\n", noisy.mse, noisy.bce, noisy.ssim);
   std::printf("| MAGI generated (mean) | %.4f | %.4f | %.4f |\n", generated.mse, generated.bce, generated.ssim);
