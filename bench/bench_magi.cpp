@@ -4,7 +4,7 @@
 //   - the soft consensus of the noisy raters,
 // by MSE, BCE and 3D SSIM; and, with the clean mask standing in for a perfect Grad-CAM, the annotator weights
 // learned by the explanation loss against each rater slot's noise.
-//   build/bin/bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]
+//   build/bin/bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +27,7 @@ std::size_t count_argument(int argc, char** argv, int index, std::size_t fallbac
   char* end = nullptr;
   const unsigned long value = std::strtoul(argv[index], &end, 10);
   if (end == argv[index] || *end != '\0' || value == 0) {
-    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]\n");
+    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]\n");
     std::exit(2);
   }
   return value;
@@ -38,7 +38,7 @@ double real_argument(int argc, char** argv, int index, double fallback) {
   char* end = nullptr;
   const double value = std::strtod(argv[index], &end);
   if (end == argv[index] || *end != '\0' || !(value >= 0)) {
-    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01]\n");
+    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]\n");
     std::exit(2);
   }
   return value;
@@ -53,6 +53,7 @@ struct Similarity {
 int main(int argc, char** argv) {
   const std::size_t samples = count_argument(argc, argv, 1, 24), steps = count_argument(argc, argv, 2, 150);
   const double learning_rate = real_argument(argc, argv, 3, 5e-3), kl_weight = real_argument(argc, argv, 4, 0.01);
+  const bool balance_lesion = real_argument(argc, argv, 5, 0) > 0;
   torch::manual_seed(1);
   due::Config config(due::toolkit_config_schema());
   config.apply_assignment("preprocess.block_size=[16, 32, 32]");
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
                         p = present.index_select(0, index), t = truth.index_select(0, index);
     adam.zero_grad();
     const due::MagiOutput out = model->forward(x, r, p);
-    const due::MagiGenerationLoss gen = due::magi_generation_loss(out, r, p, kl_weight);
+    const due::MagiGenerationLoss gen = due::magi_generation_loss(out, r, p, kl_weight, balance_lesion);
     const torch::Tensor explanation = due::magi_explanation_loss(out.masks.detach(), t, model->annotator_weights());
     (gen.total + explanation.mean()).backward();
     adam.step();
@@ -138,8 +139,8 @@ int main(int argc, char** argv) {
   std::printf("\n%lld positives of %lldx%lldx%lld, %zu steps of batch %lld in %.1f s\n", static_cast<long long>(N),
               static_cast<long long>(D), static_cast<long long>(H), static_cast<long long>(W), steps,
               static_cast<long long>(batch), seconds);
-  std::printf("learning rate %g, kl_weight %g; mean generated probability inside /mask %.3f, outside %.3f\n",
-              learning_rate, kl_weight, generated_inside, generated_outside);
+  std::printf("balance_lesion %d, learning rate %g, kl_weight %g; mean generated probability inside /mask %.3f, outside %.3f\n",
+              balance_lesion ? 1 : 0, learning_rate, kl_weight, generated_inside, generated_outside);
   std::printf("| consensus vs clean /mask | MSE | BCE | SSIM |\n| --- | --- | --- | --- |\n");
   std::printf("| noisy raters (mean) | %.4f | %.4f | %.4f |\n", noisy.mse, noisy.bce, noisy.ssim);
   std::printf("| MAGI generated (mean) | %.4f | %.4f | %.4f |\n", generated.mse, generated.bce, generated.ssim);

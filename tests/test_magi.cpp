@@ -95,6 +95,22 @@ TEST_CASE("magi: matching is the minimum-cost assignment of observed masks to an
   }
 }
 
+TEST_CASE("magi: the lesion-balanced L1 weighs a small lesion as much as its background", "[magi]") {
+  // One observed voxel of 8 on, generated all zero: plain L1 1/8; balanced 0.5 * 1 + 0.5 * 0.
+  torch::Tensor observed = torch::zeros({1, 1, 2, 2, 2});
+  observed[0][0][1][1][1] = 1;
+  const torch::Tensor generated = torch::zeros({1, 1, 2, 2, 2});
+  const torch::Tensor present = torch::ones({1, 1});
+  CHECK(due::magi_generation_loss(fixed_output(generated), observed, present).reconstruction.item<double>() ==
+        Approx(0.125));
+  CHECK(due::magi_generation_loss(fixed_output(generated), observed, present, 1.0, true).reconstruction.item<double>() ==
+        Approx(0.5));
+  // Generated 0.5 everywhere against an empty observed mask: no lesion, so the plain L1 (0.5).
+  CHECK(due::magi_generation_loss(fixed_output(torch::full({1, 1, 2, 2, 2}, 0.5)), torch::zeros({1, 1, 2, 2, 2}),
+                                  present, 1.0, true)
+            .reconstruction.item<double>() == Approx(0.5));
+}
+
 TEST_CASE("magi: missing raters are generated, not matched, and change nothing", "[magi]") {
   const torch::Tensor generated = torch::stack({ball(1.5), ball(2.5), ball(3.5), ball(4.5)}).unsqueeze(0);
   torch::Tensor raters = torch::stack({ball(2.5), torch::ones({8, 8, 8}), ball(4.5)}).unsqueeze(0);

@@ -98,14 +98,23 @@ torch::Tensor gaussian_kl(const torch::Tensor& mean, const torch::Tensor& logvar
 }
 
 MagiGenerationLoss magi_generation_loss(const MagiOutput& output, const torch::Tensor& raters,
-                                        const torch::Tensor& present, double kl_weight) {
+                                        const torch::Tensor& present, double kl_weight, bool balance_lesion) {
   const torch::Tensor& masks = output.masks;
   if (raters.dim() != 5 || raters.size(0) != masks.size(0) || present.size(0) != raters.size(0) ||
       present.size(1) != raters.size(1))
     throw std::logic_error("magi_generation_loss: raters [B, R, D, H, W] and present [B, R] must match the batch");
   const std::int64_t B = raters.size(0), R = raters.size(1), U = masks.size(1);
   // [B, R, U] in one pass over the voxels.
-  const torch::Tensor l1 = (raters.to(masks.scalar_type()).unsqueeze(2) - masks.unsqueeze(1)).abs().mean({3, 4, 5});
+  const torch::Tensor observed = raters.to(masks.scalar_type()).unsqueeze(2);  // [B, R, 1, D, H, W]
+  const torch::Tensor difference = (observed - masks.unsqueeze(1)).abs();
+  torch::Tensor l1 = difference.mean({3, 4, 5});
+  if (balance_lesion) {
+    const torch::Tensor lesion = observed.sum({3, 4, 5});
+    const torch::Tensor background = observed[0][0].numel() - lesion;
+    const torch::Tensor balanced = 0.5 * (difference * observed).sum({3, 4, 5}) / lesion.clamp_min(1) +
+                                   0.5 * (difference * (1 - observed)).sum({3, 4, 5}) / background.clamp_min(1);
+    l1 = torch::where((lesion > 0) & (background > 0), balanced, l1);
+  }
   const torch::Tensor cost = l1.detach().to(torch::kCPU, torch::kDouble).contiguous();
   const torch::Tensor present_cpu = present.to(torch::kCPU, torch::kFloat).contiguous();
   const double* c = cost.data_ptr<double>();

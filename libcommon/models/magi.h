@@ -61,8 +61,12 @@ struct MagiGenerationLoss {
 // Per sample, cost[r][u] = mean |observed mask r - generated mask u| over the voxels; the present raters are
 // assigned distinct annotators at minimum total cost (raters/assignment.h). Annotators matched to no observed
 // mask (missing raters) are still generated and enter the explanation loss; they just have nothing to match here.
+// balance_lesion: the L1 (cost and loss alike) is the mean of the lesion voxels' L1 and the background voxels' L1 of
+// the observed mask (the plain L1 where it is empty or full), so a small lesion weighs as much as its background
+// (not in MAGI; against the collapse to empty masks described in docs/raters.md).
 MagiGenerationLoss magi_generation_loss(const MagiOutput& output, const torch::Tensor& raters,
-                                        const torch::Tensor& present, double kl_weight = 1.0);
+                                        const torch::Tensor& present, double kl_weight = 1.0,
+                                        bool balance_lesion = false);
 
 // [B]: sum_u w_u * mean |masks[b, u] - cam[b]| over the voxels. masks [B, U, D, H, W]; cam [B, D, H, W] or
 // [B, 1, D, H, W]; weights [U] (annotator_weights()). Gradients reach cam, weights and masks alike: pass
