@@ -18,6 +18,8 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr std::uint64_t kSampleStream = 0xF0A1;
 constexpr std::uint64_t kPlanStream = 0xF0A2;
+// Its own stream: turning the noise on changes nothing else a sample holds.
+constexpr std::uint64_t kRaterNoiseStream = 0xF0A3;
 
 struct Vec3 {
   double z = 0, y = 0, x = 0;
@@ -265,6 +267,7 @@ PhantomConfig phantom_config_from(const Config& config) {
   p.hu_window = {window[0], window[1]};
   p.consensus_level = config.get_float("preprocess.consensus_level");
   if (!(p.consensus_level > 0 && p.consensus_level <= 1)) config.fail("preprocess.consensus_level", "must be in (0, 1]");
+  p.rater_noise = rater_noise_from(config);
 
   const std::string rule = config.get_string("preprocess.annotation.rule");
   if (rule == "due") {
@@ -404,6 +407,7 @@ DatasetSample generate_phantom(const PhantomConfig& config, const PhantomSpec& s
       if (!s.rater_present[r]) std::fill_n(s.raters.begin() + static_cast<std::ptrdiff_t>(r * voxels), voxels, 0);
   }
   s.mask = consensus_mask(s.raters, s.rater_present, voxels, config.consensus_level);
+  apply_rater_noise(s, config.shape, config.rater_noise, derive_seed(spec.seed, kRaterNoiseStream));
 
   // Scanner noise, correlated by the blur as a reconstruction kernel would, then the CT window.
   std::normal_distribution<float> scanner_noise(0.f, static_cast<float>(config.noise_hu));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/dataset_store.h"
+#include "raters/rater_noise.h"
 
 namespace due {
 
@@ -38,6 +39,7 @@ struct PhantomConfig {
   double rater_missing_probability = 0;
   std::vector<RaterHabit> raters;
   double consensus_level = 0.5;
+  RaterNoiseSettings rater_noise;  // applied to the raters after /mask is taken from them
   std::array<double, 2> hu_window{-1000, 400};
   AnnotationRule annotation_rule = AnnotationRule::Due;
   std::array<double, 2> slice_spacing_ratio{3.0, 7.0};

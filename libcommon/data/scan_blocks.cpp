@@ -38,6 +38,7 @@ BlockSettings block_settings_from(const Config& config) {
   s.hu_window = {window[0], window[1]};
   s.consensus_level = config.get_float("preprocess.consensus_level");
   if (!(s.consensus_level > 0 && s.consensus_level <= 1)) config.fail("preprocess.consensus_level", "must be in (0, 1]");
+  s.rater_noise = rater_noise_from(config);
   const auto spacing = config.get_floats("preprocess.scan.block_spacing_mm", 3);
   for (double v : spacing)
     if (v < 0) config.fail("preprocess.scan.block_spacing_mm", "must be >= 0 (0 = the scan's whole extent)");
@@ -103,7 +104,8 @@ DatasetSample cut_block_at(const std::vector<float>& hu, const VolumeGeometry& s
 }
 
 DatasetSample cut_positive_block(const std::vector<float>& hu, const VolumeGeometry& scan,
-                                 const LesionAnnotation& lesion, const BlockSettings& settings) {
+                                 const LesionAnnotation& lesion, const BlockSettings& settings,
+                                 std::uint64_t noise_seed) {
   const VolumeGeometry grid = block_grid(scan, lesion.centre, settings, &lesion);
   const std::size_t voxels = grid.shape.voxels();
   DatasetSample s;
@@ -119,6 +121,7 @@ DatasetSample cut_positive_block(const std::vector<float>& hu, const VolumeGeome
   }
   s.mask = lesion.reference.empty() ? consensus_mask(s.raters, s.rater_present, voxels, settings.consensus_level)
                                     : resample_nearest(lesion.reference, lesion.region, grid);
+  apply_rater_noise(s, grid.shape, settings.rater_noise, noise_seed);
   s.annotated_slices = annotated_slices_in_block(scan, grid);
   s.spacing = as_float(grid.spacing);
   return s;

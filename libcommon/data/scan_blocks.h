@@ -8,6 +8,7 @@
 
 #include "data/rater_masks.h"
 #include "io/dataset_store.h"
+#include "raters/rater_noise.h"
 
 namespace due {
 
@@ -21,12 +22,13 @@ struct BlockSettings {
   double outside_hu = -1024;      // value of block voxels beyond the scan
   double consensus_level = 0.5;
   std::size_t rater_slots = 4;
+  RaterNoiseSettings rater_noise;  // applied to positives' raters after /mask is taken from them
   std::size_t negatives_per_scan = 2;
   double negative_min_lung_fraction = 0.25;  // share of voxels under -500 HU a negative block needs
   std::size_t negative_attempts = 100;
 };
 
-// Reads preprocess.block_size, hu_window, consensus_level and preprocess.scan.*.
+// Reads preprocess.block_size, hu_window, consensus_level, rater_noise.* and preprocess.scan.*.
 BlockSettings block_settings_from(const Config& config);
 
 struct AvoidSphere {
@@ -41,9 +43,11 @@ VolumeGeometry block_grid(const VolumeGeometry& scan, const Point3& centre, cons
 // 1 on the block slices nearest to the scan's slices (halves rounded up), for the scan slices inside the block.
 std::vector<std::uint8_t> annotated_slices_in_block(const VolumeGeometry& scan, const VolumeGeometry& block);
 
-// A positive sample (label 1); id, patient and split are left to the caller.
+// A positive sample (label 1); id, patient and split are left to the caller. `noise_seed` seeds the rater noise
+// protocol when settings.rater_noise is on.
 DatasetSample cut_positive_block(const std::vector<float>& hu, const VolumeGeometry& scan,
-                                 const LesionAnnotation& lesion, const BlockSettings& settings);
+                                 const LesionAnnotation& lesion, const BlockSettings& settings,
+                                 std::uint64_t noise_seed = 0);
 
 // An unlabelled block at `centre`: image, empty masks, annotated slices (for negatives and for sources whose
 // positives have no lesion box).

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uint64_t kNegativeStream = 0x1D1C;
+constexpr std::uint64_t kRaterNoiseStream = 0x1D1D;
 
 std::vector<std::string> sorted_entries(const std::string& folder, bool folders) {
   std::vector<std::string> names;
@@ -134,8 +135,10 @@ ScanOutcome run_lidc_patient(const std::string& folder, const std::string& patie
       const LesionAnnotation lesion =
           lesion_annotation(annotations, annotations.lesions[k], scan, half_extent, settings.rater_slots);
       avoid.push_back(AvoidSphere{lesion.centre, lesion.radius_mm + 2.0});
-      DatasetSample sample = cut_positive_block(scan.hu, scan.geometry, lesion, settings);
-      sample.id = prefix + "-lesion" + std::to_string(k + 1);
+      const std::string id = prefix + "-lesion" + std::to_string(k + 1);
+      DatasetSample sample = cut_positive_block(scan.hu, scan.geometry, lesion, settings,
+                                                derive_seed(seed, kRaterNoiseStream, std::hash<std::string>{}(id)));
+      sample.id = id;
       sample.patient = patient;
       outcome.samples.push_back(std::move(sample));
     }
@@ -242,7 +245,8 @@ ScanOutcome run_nifti_sample(const std::string& root, const LabelRow& row, const
   DatasetSample sample;
   if (row.label && has_lesion) {
     lesion.centre = centre;
-    sample = cut_positive_block(image.values, image.geometry, lesion, settings);
+    // These sources have no seed of their own: the id seeds the rater noise protocol.
+    sample = cut_positive_block(image.values, image.geometry, lesion, settings, std::hash<std::string>{}(row.id));
   } else {
     sample = cut_block_at(image.values, image.geometry, centre, settings);
     if (row.label) outcome.notes.push_back("positive without a mask: its block has no annotation");
@@ -274,7 +278,8 @@ ScanOutcome run_msd_case(const std::string& image_path, const std::string& label
   lesion.masks[0] = binarised(labels, 2);
   lesion.present[0] = 1;
   ScanOutcome outcome;
-  DatasetSample sample = cut_positive_block(image.values, image.geometry, lesion, settings);
+  DatasetSample sample =
+      cut_positive_block(image.values, image.geometry, lesion, settings, std::hash<std::string>{}(id));
   sample.id = id;
   sample.patient = id;
   outcome.samples.push_back(std::move(sample));
