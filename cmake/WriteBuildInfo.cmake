@@ -14,11 +14,5 @@ const char* version() { return \"${DUE_VERSION}\"; }
 const char* git_hash() { return \"${hash}\"; }
 }  // namespace due
 ")
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-else()
-  set(old "")
-endif()
-if(NOT old STREQUAL content)
-  file(WRITE "${OUTPUT}" "${content}")
-endif()
+include("${CMAKE_CURRENT_LIST_DIR}/WriteIfChanged.cmake")
+write_if_changed("${OUTPUT}" "${content}")

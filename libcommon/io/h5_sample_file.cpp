@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
@@ -230,13 +231,7 @@ void SampleFileWriter::set_attribute(const std::string& name, std::int64_t value
 }
 
 void SampleFileWriter::set_provenance(const Provenance& p) {
-  set_attribute("tool", p.tool);
-  set_attribute("version", p.version);
-  set_attribute("git_hash", p.git_hash);
-  set_attribute("seed", p.seed);
-  set_attribute("config", p.config_yaml);
-  set_attribute("command_line", p.command_line);
-  set_attribute("created", p.created);
+  for_each_provenance_field(p, [&](const char* name, const auto& value) { set_attribute(name, value); });
 }
 
 void SampleFileWriter::commit() {
@@ -447,14 +442,14 @@ std::int64_t SampleFileReader::int_attribute(const std::string& name) const {
 
 Provenance SampleFileReader::provenance() const {
   Provenance p;
-  auto text = [&](const char* name) { return has_attribute(name) ? string_attribute(name) : std::string(); };
-  p.tool = text("tool");
-  p.version = text("version");
-  p.git_hash = text("git_hash");
-  p.seed = has_attribute("seed") ? int_attribute("seed") : 0;
-  p.config_yaml = text("config");
-  p.command_line = text("command_line");
-  p.created = text("created");
+  // Absent fields stay empty (or 0): files from before a field existed still open.
+  for_each_provenance_field(p, [&](const char* name, auto& field) {
+    if (!has_attribute(name)) return;
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+      field = string_attribute(name);
+    else
+      field = int_attribute(name);
+  });
   return p;
 }
 

@@ -1,6 +1,7 @@
 #include "nn/checkpoint.h"
 
 #include <filesystem>
+#include <type_traits>
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
@@ -37,13 +38,7 @@ void CheckpointWriter::set(const std::string& key, std::int64_t value) { ints_[k
 void CheckpointWriter::set(const std::string& key, double value) { floats_[key] = value; }
 
 void CheckpointWriter::set_provenance(const Provenance& p) {
-  set("provenance.tool", p.tool);
-  set("provenance.version", p.version);
-  set("provenance.git_hash", p.git_hash);
-  set("provenance.seed", p.seed);
-  set("provenance.config", p.config_yaml);
-  set("provenance.command_line", p.command_line);
-  set("provenance.created", p.created);
+  for_each_provenance_field(p, [&](const char* name, const auto& value) { set(std::string("provenance.") + name, value); });
 }
 
 void CheckpointWriter::save(const std::string& path) const {
@@ -142,13 +137,13 @@ double CheckpointReader::get_float(const std::string& key) const {
 
 Provenance CheckpointReader::provenance() const {
   Provenance p;
-  p.tool = get_string("provenance.tool");
-  p.version = get_string("provenance.version");
-  p.git_hash = get_string("provenance.git_hash");
-  p.seed = get_int("provenance.seed");
-  p.config_yaml = get_string("provenance.config");
-  p.command_line = get_string("provenance.command_line");
-  p.created = get_string("provenance.created");
+  for_each_provenance_field(p, [&](const char* name, auto& field) {
+    const std::string key = std::string("provenance.") + name;
+    if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
+      field = get_string(key);
+    else
+      field = get_int(key);
+  });
   return p;
 }
 
