@@ -6,10 +6,15 @@
 //     at 0.5, disagrees with the full reference /mask of dataset.h5 (known on phantoms and LIDC);
 //   - NP-VAE time per gap (deterministic latent, every missing slice of a volume in one batch, after one warm-up
 //     volume), against the diffusion sampler's time per gap when --diffusion-seconds gives how long
-//     due-sample-variance took to write variance.h5 (its attributes name T and the sampler).
+//     due-sample-variance took to write variance.h5 (its attributes name T and the sampler), and against the
+//     diffusion sampler timed here when --interpolator names the model: the first --diffusion-volumes positives
+//     filled one volume per call (all its gaps and repeats batched, as due-sample-variance does) at
+//     --samples T (10) and DDIM --sampling-steps (50), the setting.
 //
 //   build/bin/bench_np_vae --data dataset.h5 --variance variance.h5 --npvae npvae.pt
 //       [--split test|validation|train] [--threads N] [--device cpu|cuda:N] [--diffusion-seconds S]
+//       [--interpolator interpolator.pt [--diffusion-volumes 2] [--samples 10] [--sampling-steps 50]]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +22,8 @@
 #include <string>
 
 #include "data/gaps.h"
+#include "diffusion/gap_filling.h"
+#include "diffusion/interpolator_trainer.h"
 #include "data/sparse_slices.h"
 #include "io/stage_files.h"
 #include "metrics/classification.h"
@@ -24,6 +31,7 @@
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/tensors.h"
+#include "util/seeding.h"
 #include "util/torch_runtime.h"
 
 namespace {
@@ -31,13 +39,15 @@ namespace {
 [[noreturn]] void usage(const std::string& problem) {
   std::fprintf(stderr,
                "bench_np_vae: %s\nusage: bench_np_vae --data dataset.h5 --variance variance.h5 --npvae npvae.pt "
-               "[--split test|validation|train] [--threads N] [--device cpu|cuda:N] [--diffusion-seconds S]\n",
+               "[--split test|validation|train] [--threads N] [--device cpu|cuda:N] [--diffusion-seconds S] "
+               "[--interpolator interpolator.pt [--diffusion-volumes N] [--samples T] [--sampling-steps K]]\n",
                problem.c_str());
   std::exit(2);
 }
 
 std::map<std::string, std::string> parse_arguments(int argc, char** argv) {
-  std::map<std::string, std::string> args{{"split", "test"}, {"threads", "0"}, {"device", "cpu"}};
+  std::map<std::string, std::string> args{{"split", "test"},         {"threads", "0"},    {"device", "cpu"},
+                                          {"diffusion-volumes", "2"}, {"samples", "10"},   {"sampling-steps", "50"}};
   for (int i = 1; i < argc; i += 2) {
     const std::string key = argv[i];
     if (key.rfind("--", 0) != 0 || i + 1 >= argc) usage("expected --option value pairs, got '" + key + "'");
@@ -75,6 +85,37 @@ std::size_t count_gaps(const due::VarianceReader& variance) {
   return gaps;
 }
 
+// Seconds per gap of the diffusion sampler on the first `volumes` positives of `indices`, one volume per call.
+double time_diffusion_per_gap(const due::DatasetReader& dataset, const std::vector<std::size_t>& positives,
+                              const std::string& interpolator_path, std::size_t volumes, std::size_t samples,
+                              std::size_t sampling_steps, const torch::Device& device) {
+  due::LoadedInterpolator interpolator = due::load_interpolator(interpolator_path, device);
+  const due::NoiseSchedule schedule(interpolator.architecture.schedule);
+  due::FillingOptions options;
+  options.repeats = samples;
+  options.sampler.kind = due::SamplerKind::Ddim;
+  options.sampler.steps = sampling_steps;
+  double seconds = 0;
+  std::size_t gaps = 0;
+  for (std::size_t k = 0; k < volumes && k < positives.size(); ++k) {
+    const due::DatasetSample sample = dataset.read(positives[k]);
+    due::FillingJob job;
+    job.annotated_slices = sample.annotated_slices;
+    job.sparse = due::sparse_annotation(sample.mask, sample.annotated_slices);
+    job.seed = due::derive_seed(1, 0, k);
+    const auto start = std::chrono::steady_clock::now();
+    due::fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, dataset.layout().shape, {job},
+                   options, device);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    gaps += due::find_gaps(sample.annotated_slices).size();
+    std::printf("diffusion (T = %zu, DDIM-%zu): volume %zu of %zu, %.1f s so far\n", samples, sampling_steps, k + 1,
+                volumes, seconds);
+    std::fflush(stdout);
+  }
+  if (gaps == 0) usage("no gap to time the diffusion sampler on");
+  return seconds / static_cast<double>(gaps);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +131,10 @@ int main(int argc, char** argv) {
     const std::size_t plane = shape.height * shape.width;
     const std::vector<std::uint8_t> labels = dataset.labels();
 
-    std::vector<double> predicted, sampled, predicted_of_wrong;
+    // The free reference any learnt uncertainty has to beat: the Bernoulli variance p (1 - p) of the linear blend
+    // p of the gap's two boundary slices at the slice's position (nonzero only where the boundaries disagree).
+    std::vector<double> predicted, sampled, blend_variance;
+    std::vector<std::size_t> positive_indices;
     std::vector<std::uint8_t> wrong;
     std::size_t positives = 0, gaps = 0;
     double npvae_seconds = 0;
@@ -111,10 +155,15 @@ int main(int argc, char** argv) {
           due::predict_volume_variance(*npvae.model, sparse, shape, sample.annotated_slices, device, batch);
       npvae_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++positives;
+      positive_indices.push_back(index);
       gaps += sample_gaps.size();
       for (const due::Gap& gap : sample_gaps) {
         for (std::size_t i = (gap.before + 1) * plane; i < gap.after * plane; ++i) {
           predicted.push_back(prediction[i]);
+          const std::size_t pixel = i % plane;
+          const double t = gap.position(i / plane);
+          const double p = (1 - t) * sample.mask[gap.before * plane + pixel] + t * sample.mask[gap.after * plane + pixel];
+          blend_variance.push_back(p * (1 - p));
           sampled.push_back(row.variance[i]);
           wrong.push_back((row.mean[i] >= 0.5f) != (sample.mask[i] != 0));
         }
@@ -135,8 +184,19 @@ int main(int argc, char** argv) {
                 attribute("sampler").c_str(), attribute("sampling_steps").c_str(), attribute("samples").c_str());
     std::printf("NP-VAE vs diffusion variance: Pearson %.4f, Spearman %.4f\n",
                 due::pearson_correlation(predicted, sampled), due::spearman_correlation(predicted, sampled));
-    std::printf("AUROC for 'voxel is wrong': NP-VAE %.4f, diffusion variance %.4f\n", due::roc_auc(predicted, wrong),
-                due::roc_auc(sampled, wrong));
+    std::printf("boundary blend p(1-p) vs diffusion variance: Pearson %.4f, Spearman %.4f\n",
+                due::pearson_correlation(blend_variance, sampled), due::spearman_correlation(blend_variance, sampled));
+    std::printf("AUROC for 'voxel is wrong': NP-VAE %.4f, diffusion variance %.4f, boundary blend p(1-p) %.4f\n",
+                due::roc_auc(predicted, wrong), due::roc_auc(sampled, wrong), due::roc_auc(blend_variance, wrong));
+    auto mean_and_max = [](const std::vector<double>& v) {
+      double sum = 0, high = 0;
+      for (double x : v) sum += x, high = std::max(high, x);
+      return std::make_pair(sum / static_cast<double>(v.size()), high);
+    };
+    const auto [npvae_mean, npvae_max] = mean_and_max(predicted);
+    const auto [sampled_mean, sampled_max] = mean_and_max(sampled);
+    std::printf("variance over gap voxels, mean / max: NP-VAE %.3g / %.3g, diffusion %.3g / %.3g\n", npvae_mean,
+                npvae_max, sampled_mean, sampled_max);
     const double npvae_per_gap = npvae_seconds / static_cast<double>(gaps);
     std::printf("NP-VAE: %.3f ms per gap\n", 1e3 * npvae_per_gap);
     if (args.count("diffusion-seconds")) {
@@ -145,6 +205,15 @@ int main(int argc, char** argv) {
       std::printf("diffusion sampling: %.3f ms per gap (%s s over the %zu gaps of variance.h5); speed-up %.1fx\n",
                   1e3 * diffusion_per_gap, args.at("diffusion-seconds").c_str(), all_gaps,
                   diffusion_per_gap / npvae_per_gap);
+    }
+    if (args.count("interpolator")) {
+      const auto samples = static_cast<std::size_t>(number(args, "samples"));
+      const auto steps = static_cast<std::size_t>(number(args, "sampling-steps"));
+      const double diffusion_per_gap =
+          time_diffusion_per_gap(dataset, positive_indices, args.at("interpolator"),
+                                 static_cast<std::size_t>(number(args, "diffusion-volumes")), samples, steps, device);
+      std::printf("diffusion sampling timed here (T = %zu, DDIM-%zu): %.3f ms per gap; speed-up %.1fx\n", samples,
+                  steps, 1e3 * diffusion_per_gap, diffusion_per_gap / npvae_per_gap);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_np_vae: %s\n", e.what());

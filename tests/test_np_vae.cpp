@@ -26,6 +26,10 @@ due::NpVaeArchitecture tiny_architecture(std::int64_t height, std::int64_t width
 due::NpVae tiny_model(std::int64_t height, std::int64_t width, std::uint64_t seed = 7) {
   torch::manual_seed(seed);
   due::NpVae model(tiny_architecture(height, width));
+  // A fresh model's output layer is a constant map by design (zero weights); perturb every parameter, as training
+  // would, so that the position and the latent reach the output and the tests below can see them.
+  torch::NoGradGuard no_grad;
+  for (torch::Tensor& parameter : model->parameters()) parameter.add_(0.3 * torch::randn_like(parameter));
   model->eval();
   return model;
 }
@@ -161,6 +165,9 @@ TEST_CASE("np-vae: the KL term matches the closed form of two Gaussians", "[npva
   CHECK(l1.kl.item<double>() == Approx(kl_sum / 2 / 20).epsilon(1e-5));
   CHECK(l1.reconstruction.item<double>() == Approx(0.2).epsilon(1e-5));
   CHECK(l1.total.item<double>() == Approx(0.2 + 0.5 * kl_sum / 40).epsilon(1e-5));
+  const due::NpVaeLoss mse = due::np_vae_loss(out, target, due::Reconstruction::Mse, 0.0);
+  CHECK(mse.reconstruction.item<double>() == Approx(0.2 * 0.2).epsilon(1e-5));
+  CHECK(mse.total.item<double>() == Approx(0.04).epsilon(1e-5));
   // Gaussian NLL per pixel: 0.5 ((y - mu) / s)^2 + ln s + 0.5 ln(2 pi).
   const due::NpVaeLoss nll = due::np_vae_loss(out, target, due::Reconstruction::Gaussian, 0.0);
   CHECK(nll.reconstruction.item<double>() ==

@@ -12,15 +12,25 @@
 
 namespace due {
 namespace F = torch::nn::functional;
+namespace {
+// Channels of the decoder's output.
+constexpr std::int64_t kShareChannel = 0, kRemainderChannel = 1, kScaleChannel = 2;
+}  // namespace
 
 Reconstruction parse_reconstruction(const std::string& name) {
   if (name == "l1") return Reconstruction::L1;
+  if (name == "mse") return Reconstruction::Mse;
   if (name == "gaussian") return Reconstruction::Gaussian;
-  throw std::invalid_argument("reconstruction must be l1 or gaussian, got '" + name + "'");
+  throw std::invalid_argument("reconstruction must be l1, mse or gaussian, got '" + name + "'");
 }
 
 const char* reconstruction_name(Reconstruction reconstruction) {
-  return reconstruction == Reconstruction::L1 ? "l1" : "gaussian";
+  switch (reconstruction) {
+    case Reconstruction::L1: return "l1";
+    case Reconstruction::Mse: return "mse";
+    case Reconstruction::Gaussian: return "gaussian";
+  }
+  return "?";
 }
 
 void NpVaeArchitecture::validate() const {
@@ -159,7 +169,17 @@ NpVaeImpl::NpVaeImpl(const NpVaeArchitecture& architecture)
   // Three order-free full-resolution context features join here: the position-weighted blend p, |before - after|
   // and p (1 - p), the variance of a voxel drawn 0/1 with probability p: where the boundaries disagree is where
   // a sampler is uncertain, so the decoder starts from that map instead of rediscovering it from the latent.
-  decoder_out_ = register_module("decoder_out", torch::nn::Sequential(conv(c + 3, c, 3), torch::nn::SiLU(), conv(c, 2, 1)));
+  decoder_out_ = register_module("decoder_out", torch::nn::Sequential(conv(c + 3, c, 3), torch::nn::SiLU(), conv(c, 3, 1)));
+  // The output starts as a constant map near what the data says on average, not at random feature-dependent
+  // logits: Adam's early steps, all pointing the same way from a random start, overshot into a saturated sigmoid
+  // (no gradient) and stayed there. Share sigmoid(-2.2) = 0.1 of p (1 - p); remainder sigmoid(-8) * kMaxVariance
+  // = 8e-5, the order of the mean variance where the boundaries agree (demo phantoms).
+  torch::NoGradGuard no_grad;
+  auto output = decoder_out_->ptr(2)->as<torch::nn::Conv2d>();
+  output->weight.zero_();
+  output->bias[kShareChannel].fill_(-2.2);
+  output->bias[kRemainderChannel].fill_(-8.0);
+  output->bias[kScaleChannel].fill_(0.0);
 }
 
 std::vector<std::int64_t> NpVaeImpl::latent_shape(std::int64_t batch) const {
@@ -220,14 +240,15 @@ NpVaeOutput NpVaeImpl::decode(const NpVaeBatch& batch, const Encoded& encoded, c
   const torch::Tensor disagreement = (c0 - c1).abs();
   const torch::Tensor bernoulli = blend * (1 - blend);
   const torch::Tensor out = decoder_out_->forward(torch::cat({x, blend, disagreement, bernoulli}, 1));
-  // The decoder predicts a correction, in logits, to p (1 - p). Learning that map from scratch through a sigmoid
-  // took thousands of steps (most targets are 0, so the output saturates low before the disagreement regions are
-  // learnt); the floor keeps the baseline's logit where a correction still has gradient.
-  constexpr double kBaselineFloor = 0.01;
-  const torch::Tensor fraction = (bernoulli / kMaxVariance).clamp(kBaselineFloor, 1 - kBaselineFloor);
+  // variance = b * sigmoid(d_share) + (kMaxVariance - b) * sigmoid(d_remainder), b = p (1 - p): a learnt share of
+  // the boundaries' disagreement plus a learnt remainder, in [0, kMaxVariance] by construction. An earlier output,
+  // kMaxVariance * sigmoid(d + logit(b)), collapsed to ~0 everywhere within 50 steps on the demo (most targets are
+  // 0, and once the sigmoid saturates its gradient vanishes), losing even the ranking b gives for free; here the
+  // share's gradient scales with b, not with the prediction, so the disagreement regions keep their say.
   NpVaeOutput o;
-  o.variance = kMaxVariance * torch::sigmoid(out.narrow(1, 0, 1) + torch::log(fraction / (1 - fraction)));
-  o.scale = architecture_.min_scale + F::softplus(out.narrow(1, 1, 1));
+  o.variance = bernoulli * torch::sigmoid(out.narrow(1, kShareChannel, 1)) +
+               (kMaxVariance - bernoulli) * torch::sigmoid(out.narrow(1, kRemainderChannel, 1));
+  o.scale = architecture_.min_scale + F::softplus(out.narrow(1, kScaleChannel, 1));
   o.prior_mean = encoded.prior_mean;
   o.prior_logvar = encoded.prior_logvar;
   return o;
@@ -267,6 +288,8 @@ NpVaeLoss np_vae_loss(const NpVaeOutput& output, const torch::Tensor& target, Re
   NpVaeLoss loss;
   if (reconstruction == Reconstruction::L1) {
     loss.reconstruction = (target - output.variance).abs().mean();
+  } else if (reconstruction == Reconstruction::Mse) {
+    loss.reconstruction = (target - output.variance).pow(2).mean();
   } else {
     const torch::Tensor z = (target - output.variance) / output.scale;
     loss.reconstruction = (0.5 * z.pow(2) + torch::log(output.scale) + 0.5 * std::log(2 * M_PI)).mean();

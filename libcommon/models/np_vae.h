@@ -18,8 +18,10 @@ inline constexpr const char* kNpVaeKind = "due-npvae";
 // The variance of any distribution on [0, 1] is at most 1/4 (Popoviciu), so that bounds the output.
 inline constexpr double kMaxVariance = 0.25;
 
-enum class Reconstruction { L1, Gaussian };
-Reconstruction parse_reconstruction(const std::string& name);  // "l1" | "gaussian"; std::invalid_argument otherwise
+// L1 regresses the median of the target given the context, MSE its mean. A T-sample variance is a noisy
+// estimate that is exactly 0 on most voxels, so its median is 0 nearly everywhere: L1 learns to predict nothing.
+enum class Reconstruction { L1, Mse, Gaussian };
+Reconstruction parse_reconstruction(const std::string& name);  // "l1" | "mse" | "gaussian"; std::invalid_argument otherwise
 const char* reconstruction_name(Reconstruction reconstruction);
 
 struct NpVaeArchitecture {
@@ -110,7 +112,7 @@ torch::Tensor gaussian_kl(const torch::Tensor& mean_q, const torch::Tensor& logv
 struct NpVaeLoss {
   torch::Tensor total, reconstruction, kl;
 };
-// Reconstruction: mean over pixels of |target - variance| (l1) or of the Gaussian negative log-likelihood with the
+// Reconstruction: mean over pixels of |target - variance| (l1), of (target - variance)^2 (mse) or of the Gaussian negative log-likelihood with the
 // predicted scale. KL: summed over the latent, averaged over the batch, divided by the pixels of a slice, so that
 // with the gaussian reconstruction and kl_weight 1 the total is the negative ELBO per pixel.
 NpVaeLoss np_vae_loss(const NpVaeOutput& output, const torch::Tensor& target, Reconstruction reconstruction,
