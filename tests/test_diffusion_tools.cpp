@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "diffusion/interpolator_trainer.h"
@@ -126,4 +127,49 @@ TEST_CASE("due-sample-variance: one row per positive, annotated slices kept, var
                                  dir.file("bad.h5"));
   CHECK(wrong.exit_code == 2);
   CHECK_THAT(wrong.output, Contains(data));
+}
+
+TEST_CASE("due-impute-annotations --model samples on the fly what due-sample-variance writes", "[diffusion][tools]") {
+  due::test::ScratchDir dir;
+  const std::string data = tiny_dataset(dir);
+  REQUIRE(run_command(tool_path("train-interpolator") + kTinyModel + " --steps 2 --data " + data + " --out " +
+                      dir.file("i.pt")).exit_code == 0);
+  const std::string sampling = " --threads 1 --seed 5 --set variance.samples=3 --set variance.steps=4";
+  REQUIRE(run_command(tool_path("sample-variance") + sampling + " --data " + data + " --model " + dir.file("i.pt") +
+                      " --out " + dir.file("variance.h5")).exit_code == 0);
+  const std::string impute = tool_path("impute-annotations") + sampling + " --data " + data +
+                             " --interpolator diffusion --uncertainty diffusion";
+  const auto from_file = run_command(impute + " --variance " + dir.file("variance.h5") + " --out " + dir.file("a.h5"));
+  INFO(from_file.output);
+  REQUIRE(from_file.exit_code == 0);
+  const auto on_the_fly = run_command(impute + " --model " + dir.file("i.pt") + " --out " + dir.file("b.h5"));
+  INFO(on_the_fly.output);
+  REQUIRE(on_the_fly.exit_code == 0);
+
+  const due::AnnotationReader a(dir.file("a.h5")), b(dir.file("b.h5"));
+  REQUIRE(a.size() == b.size());
+  REQUIRE(a.size() > 0);
+  // Same random streams; due-sample-variance batches 8 volumes per network call and the tool here one, which
+  // changes only the floating-point summation order.
+  auto max_difference = [](const std::vector<float>& u, const std::vector<float>& v) {
+    REQUIRE(u.size() == v.size());
+    double worst = 0;
+    for (std::size_t k = 0; k < u.size(); ++k) worst = std::max(worst, std::abs(double(u[k]) - double(v[k])));
+    return worst;
+  };
+  bool some_uncertain = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const due::AnnotationRow x = a.read(i), y = b.read(b.require(x.id));
+    INFO(x.id);
+    CHECK(max_difference(x.annotation, y.annotation) < 1e-5);
+    CHECK(max_difference(x.weight, y.weight) < 1e-3);
+    some_uncertain = some_uncertain || std::any_of(x.weight.begin(), x.weight.end(), [](float w) { return w < 1.f; });
+  }
+  CHECK(some_uncertain);
+  CHECK(b.attribute("variance_samples") == "3");
+
+  // Both sources at once, or neither, is a usage error.
+  CHECK(run_command(impute + " --variance " + dir.file("variance.h5") + " --model " + dir.file("i.pt") + " --out " +
+                    dir.file("c.h5")).exit_code != 0);
+  CHECK(run_command(impute + " --out " + dir.file("c.h5")).exit_code != 0);
 }

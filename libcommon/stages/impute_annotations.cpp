@@ -9,6 +9,7 @@
 #include "cli/tool.h"
 #include "data/gaps.h"
 #include "data/sparse_slices.h"
+#include "diffusion/variance_sampling.h"
 #include "imputation/classical.h"
 #include "imputation/uncertainty_weights.h"
 #include "io/nifti_io.h"
@@ -77,23 +78,37 @@ ImputeSettings settings_from(const Config& config) {
 // The files the chosen interpolator and uncertainty read, opened and checked against the dataset.
 struct Sources {
   std::optional<VarianceReader> variance;
+  // The interpolator sampled on the fly when no variance.h5 is given.
+  std::optional<LoadedInterpolator> interpolator;
+  std::optional<NoiseSchedule> schedule;
+  VarianceSettings sampling;
   std::optional<LoadedNpVae> npvae;
 };
 
-Sources open_sources(const ImputeSettings& s, const ImputeAnnotationsPaths& paths, const VolumeShape& shape,
-                     const torch::Device& device) {
+Sources open_sources(const ImputeSettings& s, const Config& config, const ImputeAnnotationsPaths& paths,
+                     const VolumeShape& shape, const torch::Device& device) {
   Sources sources;
   const bool needs_variance = s.interpolator == Interpolator::Diffusion || s.uncertainty == Uncertainty::Diffusion;
   if (needs_variance) {
-    if (paths.variance.empty())
+    if (paths.variance.empty() == paths.model.empty())
       throw UsageError(std::string(s.interpolator == Interpolator::Diffusion ? "--interpolator" : "--uncertainty") +
-                       " diffusion needs --variance FILE (variance.h5 from due-sample-variance)");
-    sources.variance.emplace(paths.variance);
-    if (!(sources.variance->shape() == shape))
-      throw InputError(paths.variance + ": volumes are not of the shape of " + paths.data + "'s");
-  } else if (!paths.variance.empty()) {
-    log_warn("--variance ", paths.variance, " is not used with --interpolator ", s.interpolator_name, " --uncertainty ",
-             s.uncertainty_name);
+                       " diffusion needs either --variance FILE (variance.h5 from due-sample-variance) or --model "
+                       "FILE (interpolator.pt, sampled on the fly), not both");
+    if (!paths.variance.empty()) {
+      sources.variance.emplace(paths.variance);
+      if (!(sources.variance->shape() == shape))
+        throw InputError(paths.variance + ": volumes are not of the shape of " + paths.data + "'s");
+    } else {
+      sources.interpolator = load_interpolator(paths.model, device);
+      require_slices_fit(shape, sources.interpolator->architecture, paths.data, paths.model);
+      sources.schedule.emplace(sources.interpolator->architecture.schedule);
+      sources.sampling = variance_settings_from(config, sources.schedule->steps());
+    }
+  } else {
+    for (const std::string& unused : {paths.variance, paths.model})
+      if (!unused.empty())
+        log_warn(unused, " is not used with --interpolator ", s.interpolator_name, " --uncertainty ",
+                 s.uncertainty_name);
   }
   if (s.uncertainty == Uncertainty::NpVae) {
     if (paths.npvae.empty()) throw UsageError("--uncertainty npvae needs --npvae FILE (npvae.pt from due-train-np-vae)");
@@ -137,7 +152,7 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
   const DatasetReader dataset(paths.data);
   const VolumeShape& shape = dataset.layout().shape;
   const torch::Device device = torch_device(context.device);
-  Sources sources = open_sources(settings, paths, shape, device);
+  Sources sources = open_sources(settings, context.config, paths, shape, device);
   if (!settings.export_nifti.empty()) std::filesystem::create_directories(settings.export_nifti);
 
   FileAttributes attributes{{"interpolator", settings.interpolator_name},
@@ -146,6 +161,14 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
                             {"weight_formula", weight_formula_name(settings.weights.formula)},
                             {"dataset", paths.data}};
   if (sources.variance) attributes["variance"] = paths.variance;
+  if (sources.interpolator) {
+    attributes["interpolator_model"] = paths.model;
+    for (const auto& [key, value] : variance_attributes(sources.sampling))
+      if (key != "interpolator") attributes["variance_" + key] = value;
+    log_info("sampling the diffusion variance on the fly: T = ", sources.sampling.filling.repeats, ", ",
+             sampler_name(sources.sampling.filling.sampler.kind), " ", sources.sampling.filling.sampler.steps,
+             " steps");
+  }
   if (sources.npvae) {
     attributes["npvae"] = paths.npvae;
     attributes["npvae_latent"] = settings.sample_latent ? "sample" : "mean";
@@ -168,6 +191,14 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
       if (row->annotated_slices != sample.annotated_slices)
         throw InputError(paths.variance + ": row '" + sample.id + "' was filled for other annotated slices than " +
                          paths.data + " has");
+    } else if (sources.interpolator) {
+      FillingJob job;
+      job.annotated_slices = sample.annotated_slices;
+      job.sparse = sparse_annotation(sample.mask, sample.annotated_slices);
+      job.seed = filling_seed(context.seed, index);
+      FilledVolume filled = fill_gaps(*sources.interpolator->model, sources.interpolator->architecture.prediction,
+                                      *sources.schedule, shape, {job}, sources.sampling.filling, device)[0];
+      row = VarianceRow{sample.id, std::move(filled.mean), std::move(filled.variance), sample.annotated_slices};
     }
     const std::vector<float> sparse = sparse_annotation(sample.mask, sample.annotated_slices);
     AnnotationRow out;

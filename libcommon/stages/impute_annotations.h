@@ -7,7 +7,8 @@ struct ToolContext;
 
 struct ImputeAnnotationsPaths {
   std::string data;      // dataset.h5
-  std::string variance;  // variance.h5: needed by --interpolator diffusion and --uncertainty diffusion
+  std::string variance;  // variance.h5: read by --interpolator diffusion and --uncertainty diffusion ...
+  std::string model;     // ... or interpolator.pt instead, to sample the variance on the fly (variance.* settings)
   std::string npvae;     // npvae.pt: needed by --uncertainty npvae
   std::string out;       // annotations.h5
 };

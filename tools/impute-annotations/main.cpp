@@ -12,7 +12,10 @@ int main(int argc, char** argv) {
   cli.options().add_options()
       ("data", po::value<std::string>()->value_name("FILE"), "dataset.h5")
       ("variance", po::value<std::string>()->value_name("FILE"),
-       "variance.h5 (needed by --interpolator diffusion and --uncertainty diffusion)")
+       "variance.h5 (read by --interpolator diffusion and --uncertainty diffusion)")
+      ("model", po::value<std::string>()->value_name("FILE"),
+       "interpolator.pt instead of --variance: the diffusion mean and variance sampled here, with the variance.*\n"
+       "settings and the seed of due-sample-variance (same numbers, no variance.h5 kept)")
       ("npvae", po::value<std::string>()->value_name("FILE"), "npvae.pt (needed by --uncertainty npvae)")
       ("out,o", po::value<std::string>()->value_name("FILE"), "output annotations.h5 (written atomically)");
   cli.add_config_flag("interpolator", "impute.interpolator", "diffusion (the mean of variance.h5) | linear | shape");
@@ -27,6 +30,6 @@ int main(int argc, char** argv) {
       "  due-impute-annotations --data dataset.h5 --interpolator linear --uncertainty none --out annotations.h5");
   return cli.run(argc, argv, [](due::ToolContext& context) {
     return due::run_impute_annotations(context, {context.option("data"), context.option("variance"),
-                                                 context.option("npvae"), context.option("out")});
+                                                 context.option("model"), context.option("npvae"), context.option("out")});
   });
 }
