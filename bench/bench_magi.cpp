@@ -2,6 +2,8 @@
 // positives whose raters went through the noise protocol, then compares against the clean reference /mask
 //   - the soft consensus (mean) of the generated annotations, and
 //   - the soft consensus of the noisy raters,
+//   - and the hard consensus of each (masks binarised at 0.5, then on where at least half of them agree: the rule
+//     of /mask, consensus_of_available),
 // by MSE, BCE and 3D SSIM; and, with the clean mask standing in for a perfect Grad-CAM, the annotator weights
 // learned by the explanation loss against each rater slot's noise.
 //   build/bin/bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]
@@ -19,6 +21,7 @@
 #include "data/phantom.h"
 #include "metrics/mask_similarity.h"
 #include "models/magi.h"
+#include "raters/aggregation.h"
 
 namespace {
 
@@ -114,14 +117,18 @@ int main(int argc, char** argv) {
 
   model->eval();
   torch::NoGradGuard no_grad;
-  Similarity generated, noisy;
+  Similarity generated, noisy, generated_hard, noisy_hard;
   double generated_inside = 0, generated_outside = 0;  // mean generated probability inside / outside /mask
   const std::array<std::size_t, 3> dims{shape.depth, shape.height, shape.width};
   const std::size_t voxels = shape.voxels();
   for (std::int64_t i = 0; i < N; ++i) {
     const auto sl = torch::indexing::Slice(i, i + 1);
-    const torch::Tensor soft_generated = model->forward(images.index({sl}), raters.index({sl}), present.index({sl}))
-                                             .masks[0].mean(0).contiguous();
+    const torch::Tensor generated_masks =
+        model->forward(images.index({sl}), raters.index({sl}), present.index({sl})).masks;  // [1, U, D, H, W]
+    const torch::Tensor soft_generated = generated_masks[0].mean(0).contiguous();
+    const torch::Tensor hard_generated =
+        due::consensus_of_available((generated_masks > 0.5).to(torch::kFloat), torch::ones({1, R}), 0.5)[0].contiguous();
+    const torch::Tensor hard_noisy = due::consensus_of_available(raters.index({sl}), present.index({sl}), 0.5)[0].contiguous();
     const torch::Tensor soft_noisy = (raters[i] * present[i].view({R, 1, 1, 1})).sum(0) / present[i].sum().clamp_min(1);
     const torch::Tensor reference = truth[i].contiguous();
     const torch::Tensor reference_bytes = reference.to(torch::kUInt8).contiguous();
@@ -130,7 +137,9 @@ int main(int argc, char** argv) {
     generated_outside +=
         (soft_generated * (1 - reference)).sum().item<double>() / (1 - reference).sum().clamp_min(1).item<double>() / N;
     for (auto [soft, into] : {std::pair<const torch::Tensor*, Similarity*>{&soft_generated, &generated},
-                              std::pair<const torch::Tensor*, Similarity*>{&noisy_c, &noisy}}) {
+                              std::pair<const torch::Tensor*, Similarity*>{&noisy_c, &noisy},
+                              std::pair<const torch::Tensor*, Similarity*>{&hard_generated, &generated_hard},
+                              std::pair<const torch::Tensor*, Similarity*>{&hard_noisy, &noisy_hard}}) {
       into->mse += due::mean_squared_error(soft->data_ptr<float>(), reference.data_ptr<float>(), voxels) / N;
       into->bce += due::binary_cross_entropy(soft->data_ptr<float>(), reference_bytes.data_ptr<std::uint8_t>(), voxels) / N;
       into->ssim += due::ssim_3d(soft->data_ptr<float>(), reference.data_ptr<float>(), dims) / N;
@@ -144,6 +153,9 @@ int main(int argc, char** argv) {
   std::printf("| consensus vs clean /mask | MSE | BCE | SSIM |\n| --- | --- | --- | --- |\n");
   std::printf("| noisy raters (mean) | %.4f | %.4f | %.4f |\n", noisy.mse, noisy.bce, noisy.ssim);
   std::printf("| MAGI generated (mean) | %.4f | %.4f | %.4f |\n", generated.mse, generated.bce, generated.ssim);
+  std::printf("| noisy raters (consensus at 0.5) | %.4f | %.4f | %.4f |\n", noisy_hard.mse, noisy_hard.bce, noisy_hard.ssim);
+  std::printf("| MAGI generated (consensus at 0.5) | %.4f | %.4f | %.4f |\n", generated_hard.mse, generated_hard.bce,
+              generated_hard.ssim);
   const torch::Tensor w = model->annotator_weights();
   std::printf("\n| annotator | weight | rater slots matched to it (last quarter of steps) |\n| --- | --- | --- |\n");
   for (std::int64_t u = 0; u < R; ++u) {

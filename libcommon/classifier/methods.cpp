@@ -129,6 +129,20 @@ std::vector<std::string> ClassifierObjective::term_names() const {
   return names;
 }
 
+std::vector<std::string> ClassifierObjective::log_columns() const {
+  std::vector<std::string> columns;
+  for (const WeightedTerm& t : terms_)
+    for (const std::string& c : t.term->log_columns()) columns.push_back(c);
+  return columns;
+}
+
+std::vector<double> ClassifierObjective::take_epoch_log() {
+  std::vector<double> values;
+  for (const WeightedTerm& t : terms_)
+    for (double v : t.term->take_epoch_log()) values.push_back(v);
+  return values;
+}
+
 ClassifierObjective::Losses ClassifierObjective::compute(const StepView& step, const torch::Tensor& sample_weight) {
   Losses losses;
   torch::Tensor per_sample = torch::nn::functional::cross_entropy(

@@ -21,6 +21,8 @@ namespace due {
 //   "human"   M: the human annotation carried to every slice from its nearest annotated slice (dataset.h5)
 //   "imputed" I: the dense imputed annotation (annotations.h5 /annotation)
 //   "weight"  W: the per-voxel weight (annotations.h5 /weight)
+//   "raters"  each rater's mask carried like "human", [P, R, spatial...] (dataset.h5 /raters; --raters)
+//   "rater_present"  [P, R]: 1 where the rater annotated the sample (dataset.h5 /rater_present; --raters)
 using TargetMap = std::map<std::string, torch::Tensor>;
 
 // What one training step shows the explanation terms.
@@ -43,6 +45,10 @@ class ExplanationTerm : public torch::nn::Module {
   virtual bool needs_cam() const { return true; }
   // Per-positive losses [P].
   virtual torch::Tensor per_sample(const StepView& step) = 0;
+  // Extra columns of the training log (e.g. MAGI's annotator weights), and their values for the epoch just
+  // trained; taking them starts the next epoch's sums.
+  virtual std::vector<std::string> log_columns() const { return {}; }
+  virtual std::vector<double> take_epoch_log() { return {}; }
 };
 
 struct WeightedTerm {
@@ -80,6 +86,10 @@ class ClassifierObjective : public torch::nn::Module {
   bool needs_cam() const;
   std::vector<std::string> targets() const;
   std::vector<std::string> term_names() const;
+  const std::vector<WeightedTerm>& terms() const { return terms_; }
+  // The terms' extra log columns (ExplanationTerm::log_columns), in term order, and the epoch's values.
+  std::vector<std::string> log_columns() const;
+  std::vector<double> take_epoch_log();
 
   struct Losses {
     torch::Tensor total;               // scalar, what is minimised

@@ -23,6 +23,7 @@ std::string ClassifierArchitecture::to_yaml() const {
   out << YAML::Key << "cam_layer" << YAML::Value << layer_ref_name(cam_layer);
   out << YAML::Key << "cam_pooling" << YAML::Value << cam_pooling_name(cam_pooling);
   out << YAML::Key << "method" << YAML::Value << method;
+  if (raters != "none") out << YAML::Key << "raters" << YAML::Value << raters;
   out << YAML::EndMap;
   return out.c_str();
 }
@@ -42,6 +43,7 @@ ClassifierArchitecture ClassifierArchitecture::from_yaml(const std::string& text
     a.cam_layer = parse_layer_ref(node["cam_layer"].as<std::string>());
     a.cam_pooling = parse_cam_pooling(node["cam_pooling"].as<std::string>());
     a.method = node["method"].as<std::string>();
+    if (node["raters"]) a.raters = node["raters"].as<std::string>();
   } catch (const std::exception& e) {
     throw InputError(origin + ": malformed classifier architecture (" + e.what() + ")");
   }
@@ -66,10 +68,12 @@ torch::Tensor network_input(const std::vector<float>& volume, const ClassifierAr
 }
 
 void save_classifier(const std::string& path, const ClassifierArchitecture& architecture, const ResNet18& model,
-                     const Provenance& provenance, std::int64_t best_epoch, double best_pr_auc) {
+                     const Provenance& provenance, std::int64_t best_epoch, double best_pr_auc,
+                     const torch::nn::Module* rater_model) {
   CheckpointWriter writer(kClassifierKind);
   writer.set("architecture", architecture.to_yaml());
   writer.add_module("model", *model);
+  if (rater_model) writer.add_module("magi", *rater_model);
   writer.set("best_epoch", best_epoch);
   writer.set("best_validation_pr_auc", best_pr_auc);
   writer.set_provenance(provenance);

@@ -25,6 +25,7 @@ struct ClassifierArchitecture {
   LayerRef cam_layer;
   CamPooling cam_pooling = CamPooling::Spatial;
   std::string method;
+  std::string raters = "none";  // --raters; written to the YAML only when not none (older files read as none)
 
   std::string to_yaml() const;
   // InputError naming `origin` when a field is missing or malformed.
@@ -44,8 +45,10 @@ struct ClassifierFile {
   Provenance provenance;
 };
 
+// `rater_model` (null unless --raters magi): the MAGI model, saved beside the network as "magi".
 void save_classifier(const std::string& path, const ClassifierArchitecture& architecture, const ResNet18& model,
-                     const Provenance& provenance, std::int64_t best_epoch, double best_pr_auc);
+                     const Provenance& provenance, std::int64_t best_epoch, double best_pr_auc,
+                     const torch::nn::Module* rater_model = nullptr);
 // Loads onto `device`, in eval mode. InputError naming the file when it is not a classifier.
 ClassifierFile load_classifier(const std::string& path, const torch::Device& device);
 

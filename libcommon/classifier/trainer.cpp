@@ -107,7 +107,14 @@ std::vector<std::string> log_columns(const ClassifierObjective& objective) {
   for (const std::string& name : objective.term_names()) columns.push_back("loss_" + name);
   for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_explanation_iou", "seconds"})
     columns.push_back(c);
+  for (const std::string& c : objective.log_columns()) columns.push_back(c);
   return columns;
+}
+
+bool reads_annotations_file(const ClassifierObjective& objective) {
+  for (const std::string& name : objective.targets())
+    if (name == "imputed" || name == "weight") return true;
+  return false;
 }
 
 // What a checkpoint restores besides the modules and the optimizer.
@@ -116,6 +123,13 @@ struct RunState {
   std::int64_t best_epoch = 0;  // 0: none yet
   double best_pr_auc = -std::numeric_limits<double>::infinity();
 };
+
+ResNetConfig architecture_network(const MethodSpec& method, const TrainerOptions& options) {
+  ResNetConfig network;
+  network.dims = method.dims;
+  network.width = options.width;
+  return network;
+}
 
 void check_options(const TrainerOptions& o) {
   if (o.out_path.empty()) throw UsageError("--out FILE is required");
@@ -136,29 +150,37 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
   const torch::Device device = torch_device(options.device);
   const MethodSpec& method = find_method(options.method);
   const DatasetReader dataset(options.dataset_path);
+  if (options.raters.choice != "none" && dataset.layout().raters == 0)
+    throw InputError(options.dataset_path + ": has no /raters (0 rater slots); --raters " + options.raters.choice +
+                     " needs each rater's mask");
+
+  // Weights and the objective's own parameters start from the seed alone.
+  seed_torch(derive_seed(options.seed, kInitStream));
+  ResNet18 model(architecture_network(method, options)), best_model(architecture_network(method, options));
+  auto objective = std::make_shared<ClassifierObjective>(
+      with_rater_choice(method.make_terms(options.method_settings), method.name, method.dims, options.raters,
+                        static_cast<std::int64_t>(dataset.layout().raters), options.seed));
+  MagiModel* magi = magi_model_of(objective->terms());
 
   std::unique_ptr<AnnotationReader> annotations;
-  if (method.needs_annotations) {
+  if (reads_annotations_file(*objective)) {
     if (options.annotations_path.empty())
       throw UsageError("--method " + method.name + " needs --annotations FILE (annotations.h5)");
     annotations = std::make_unique<AnnotationReader>(options.annotations_path);
   } else if (!options.annotations_path.empty()) {
-    log_warn("--method ", method.name, " does not read annotations; ignoring ", options.annotations_path);
+    log_warn("--method ", method.name, options.raters.choice == "none" ? "" : " --raters " + options.raters.choice,
+             " does not read annotations; ignoring ", options.annotations_path);
   }
 
   ClassifierArchitecture architecture;
-  architecture.network.dims = method.dims;
-  architecture.network.width = options.width;
+  architecture.network = architecture_network(method, options);
   architecture.volume = dataset.layout().shape;
   architecture.slice = architecture.volume.depth / 2;
   architecture.cam_layer = options.cam_layer;
   architecture.cam_pooling = options.cam_pooling;
   architecture.method = method.name;
+  architecture.raters = options.raters.choice;
 
-  // Weights and the objective's own parameters start from the seed alone.
-  seed_torch(derive_seed(options.seed, kInitStream));
-  ResNet18 model(architecture.network), best_model(architecture.network);
-  auto objective = std::make_shared<ClassifierObjective>(method.make_terms(options.method_settings));
   model->to(device);
   best_model->to(device);
   objective->to(device);
@@ -260,6 +282,7 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
     for (std::size_t t = 2; t < sums.size(); ++t) row.push_back(positive_samples > 0 ? sums[t] / positive_samples : kNaN);
     for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.explanation_iou, seconds})
       row.push_back(v);
+    for (double v : objective->take_epoch_log()) row.push_back(v);
     log.row(row);
     log_debug("epoch ", epoch, "/", options.epochs, ": loss ", row[1], ", validation ROC-AUC ", validation.roc_auc,
               ", PR-AUC ", validation.pr_auc, ", explanation IoU ", validation.explanation_iou, ", ", seconds, " s");
@@ -271,7 +294,8 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
   // Without a usable validation PR-AUC (no validation positive) the last epoch is the model.
   const bool validated = state.best_epoch > 0;
   save_classifier(options.out_path, architecture, validated ? best_model : model, options.provenance,
-                  validated ? state.best_epoch : state.epoch, validated ? state.best_pr_auc : kNaN);
+                  validated ? state.best_epoch : state.epoch, validated ? state.best_pr_auc : kNaN,
+                  magi ? magi->get() : nullptr);
   summary.best_epoch = validated ? state.best_epoch : state.epoch;
   summary.best_pr_auc = validated ? state.best_pr_auc : kNaN;
   summary.seconds = seconds_since(start_time);

@@ -7,6 +7,7 @@
 
 #include "classifier/epoch_plan.h"
 #include "classifier/methods.h"
+#include "classifier/rater_terms.h"
 #include "explain/grad_cam.h"
 #include "io/provenance.h"
 #include "models/resnet.h"
@@ -20,6 +21,7 @@ struct TrainerOptions {
   bool resume = false;
   std::string method = "due";
   MethodSettings method_settings;
+  RaterSettings raters;  // --raters: how several raters' masks supervise the explanation (none: /mask only)
   std::int64_t width = 64;
   std::int64_t epochs = 50;
   std::int64_t batch_size = 16;

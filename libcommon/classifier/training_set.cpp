@@ -10,16 +10,43 @@ namespace {
 // Targets that come from annotations.h5.
 bool from_annotations(const std::string& name) { return name == "imputed" || name == "weight"; }
 
-// The human annotation where a human drew it, carried to every other slice from its nearest annotated slice.
-torch::Tensor carried_human_annotation(const DatasetSample& sample, const VolumeShape& shape) {
+// A copy of uint8 values as float32 0/1.
+torch::Tensor float_copy(const std::vector<std::uint8_t>& values) {
+  return torch::from_blob(const_cast<std::uint8_t*>(values.data()), {static_cast<std::int64_t>(values.size())}, torch::kUInt8)
+      .to(torch::kFloat32);
+}
+
+// Targets that come from dataset.h5's per-rater arrays.
+bool from_raters(const std::string& name) { return name == "raters" || name == "rater_present"; }
+
+// Each depth index's nearest annotated slice, as an index tensor.
+torch::Tensor nearest_annotated_index(const DatasetSample& sample) {
   std::vector<std::size_t> nearest;
   try {
     nearest = nearest_annotated_slice(sample.annotated_slices);
   } catch (const std::invalid_argument&) {
     throw InputError("sample '" + sample.id + "' is positive but has no annotated slice");
   }
-  const torch::Tensor index = torch::tensor(std::vector<std::int64_t>(nearest.begin(), nearest.end()), torch::kInt64);
-  return volume_tensor(sample.mask, shape).index_select(0, index);
+  return torch::tensor(std::vector<std::int64_t>(nearest.begin(), nearest.end()), torch::kInt64);
+}
+
+// The human annotation where a human drew it, carried to every other slice from its nearest annotated slice.
+torch::Tensor carried_human_annotation(const DatasetSample& sample, const VolumeShape& shape) {
+  return volume_tensor(sample.mask, shape).index_select(0, nearest_annotated_index(sample));
+}
+
+// [R, spatial...]: each rater's mask carried like the human annotation (a rater's own masks are only known on the
+// annotated slices as well), cut to the network's view.
+torch::Tensor carried_rater_masks(const DatasetSample& sample, const VolumeShape& shape, std::size_t raters,
+                                  const ClassifierArchitecture& architecture) {
+  const auto R = static_cast<std::int64_t>(raters);
+  const torch::Tensor masks =
+      float_copy(sample.raters)
+          .view({R, static_cast<std::int64_t>(shape.depth), static_cast<std::int64_t>(shape.height),
+                 static_cast<std::int64_t>(shape.width)})
+          .index_select(1, nearest_annotated_index(sample));
+  if (architecture.network.dims == 2) return masks.select(1, static_cast<std::int64_t>(architecture.slice)).contiguous();
+  return masks;
 }
 
 }  // namespace
@@ -41,6 +68,10 @@ TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<st
   bool needs_annotations = false;
   for (const std::string& name : target_names) needs_annotations = needs_annotations || from_annotations(name);
   if (needs_annotations && !annotations) throw std::logic_error("load_training_set: annotations.h5 is needed");
+  bool needs_raters = false;
+  for (const std::string& name : target_names) needs_raters = needs_raters || from_raters(name);
+  if (needs_raters && dataset.layout().raters == 0)
+    throw InputError(dataset.path() + ": has no /raters (0 rater slots); --raters needs each rater's mask");
   if (needs_annotations && !(annotations->shape() == shape))
     throw InputError(annotations->path() + ": volumes are not the shape of " + dataset.path() + "'s");
   TrainingSet set;
@@ -58,8 +89,14 @@ TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<st
           throw InputError(annotations->path() + ": sample '" + sample.id +
                            "' has other annotated slices than in " + dataset.path() + " (made for another dataset?)");
       }
-      for (const std::string& name : target_names)
-        targets[name] = network_view(target_volume(name, sample, shape, needs_annotations ? &row : nullptr), architecture);
+      for (const std::string& name : target_names) {
+        if (name == "raters")
+          targets[name] = carried_rater_masks(sample, shape, dataset.layout().raters, architecture);
+        else if (name == "rater_present")
+          targets[name] = float_copy(sample.rater_present);
+        else
+          targets[name] = network_view(target_volume(name, sample, shape, needs_annotations ? &row : nullptr), architecture);
+      }
     }
     set.targets.push_back(std::move(targets));
   }

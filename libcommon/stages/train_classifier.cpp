@@ -32,6 +32,28 @@ MethodSettings method_settings_from(const Config& config) {
   return s;
 }
 
+RaterSettings rater_settings_from(const Config& config) {
+  RaterSettings r;
+  r.choice = config.get_string("classifier.raters.choice");
+  try {
+    check_rater_choice(r.choice);
+  } catch (const std::invalid_argument& e) {
+    config.fail("classifier.raters.choice", e.what());
+  }
+  r.consensus_level = config.get_float("classifier.raters.consensus_level");
+  if (!(r.consensus_level > 0 && r.consensus_level <= 1))
+    config.fail("classifier.raters.consensus_level", "must be in (0, 1]");
+  r.lambda_exp = positive(config, "classifier.raters.lambda_exp", true);
+  r.lambda_gen = positive(config, "classifier.raters.lambda_gen", true);
+  r.kl_weight = positive(config, "classifier.raters.kl_weight", true);
+  r.balance_lesion = config.get_bool("classifier.raters.balance_lesion");
+  r.magi.annotators = at_least(config, "classifier.raters.magi.annotators", 0);
+  r.magi.width = at_least(config, "classifier.raters.magi.width", 1);
+  r.magi.latent_channels = at_least(config, "classifier.raters.magi.latent_channels", 1);
+  r.magi.embedding_dim = at_least(config, "classifier.raters.magi.embedding_dim", 1);
+  return r;
+}
+
 }  // namespace
 
 int run_train_classifier(ToolContext& context) {
@@ -53,6 +75,7 @@ int run_train_classifier(ToolContext& context) {
                 what);
   }
   o.method_settings = method_settings_from(config);
+  o.raters = rater_settings_from(config);
   o.width = at_least(config, "classifier.width", 1);
   o.epochs = at_least(config, "classifier.epochs", 1);
   o.batch_size = at_least(config, "classifier.batch_size", 2);
@@ -69,7 +92,7 @@ int run_train_classifier(ToolContext& context) {
   o.provenance = context.provenance();
 
   const TrainingSummary s = train_classifier(o);
-  log_info("wrote ", o.out_path, ": method ", o.method, ", best epoch ", s.best_epoch, " (validation PR-AUC ",
+  log_info("wrote ", o.out_path, ": method ", o.method, o.raters.choice == "none" ? "" : ", raters " + o.raters.choice, ", best epoch ", s.best_epoch, " (validation PR-AUC ",
            std::isnan(s.best_pr_auc) ? std::string("n/a: no validation positive, last epoch kept")
                                      : std::to_string(s.best_pr_auc),
            "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,

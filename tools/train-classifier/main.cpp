@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
                    "loss plus an explanation loss on its Grad-CAM. Methods: baseline (cross-entropy only),\n"
                    "baseline-plus (L1 to the imputed annotation), due (binary + continuous terms weighted by the\n"
                    "per-voxel weights of annotations.h5), haics (2D, BCE), gradia (2D, L1), res-g (2D, robust loss\n"
-                   "at a learned threshold). Trains on the training split, keeps the epoch with the best\n"
+                   "at a learned threshold). --raters consensus|random|mean-loss|magi supervises with the\n"
+                   "dataset's several raters (docs/raters.md). Trains on the training split, keeps the epoch with the best\n"
                    "validation PR-AUC, checkpoints every epoch to OUT.checkpoint and logs OUT.log.csv.");
   cli.options().add_options()
       ("data", po::value<std::string>()->value_name("FILE"), "dataset.h5")
@@ -17,12 +18,16 @@ int main(int argc, char** argv) {
       ("out,o", po::value<std::string>()->value_name("FILE"), "output classifier.pt (written atomically)")
       ("resume", "continue from OUT.checkpoint when it exists");
   cli.add_config_flag("method", "classifier.method", "baseline | baseline-plus | due | haics | gradia | res-g");
+  cli.add_config_flag("raters", "classifier.raters.choice",
+                      "none | consensus | random | mean-loss | magi: how several raters' masks supervise");
   cli.add_config_flag("epochs", "classifier.epochs", "training epochs");
   cli.set_epilog(
       "Examples:\n"
       "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method baseline --out base.pt\n"
       "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --annotations annotations.h5 \\\n"
       "      --method due --out due.pt --resume\n"
+      "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method gradia --raters mean-loss --out g.pt\n"
+      "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method baseline --raters magi --out m.pt\n"
       "  due-train-classifier ... --set classifier.cam.pooling=per-depth --set classifier.due.binary_relu=true");
   return cli.run(argc, argv, [](due::ToolContext& context) { return due::run_train_classifier(context); });
 }
