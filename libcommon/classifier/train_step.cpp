@@ -17,21 +17,28 @@ torch::Tensor positives_cam(const ResNetOutput& out, const torch::Tensor& labels
 
 ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,
                                        const Batch& batch, const ClassifierArchitecture& architecture,
-                                       const torch::Tensor& sample_weight) {
+                                       const torch::Tensor& sample_weight, ExtraLoss* extra) {
   optimizer.zero_grad();
   StepView step;
-  step.input = batch.input;
+  step.input = extra && extra->needs_input_gradient ? batch.input.detach().requires_grad_(true) : batch.input;
   step.labels = batch.labels;
   step.positives = batch.positives;
   step.targets = &batch.targets;
   if (objective.needs_cam() && batch.positives.numel() > 0) {
-    const ResNetOutput out = model->forward_with_activation(batch.input, architecture.cam_layer);
+    const ResNetOutput out = model->forward_with_activation(step.input, architecture.cam_layer);
     step.logits = out.logits;
     step.cam = positives_cam(out, batch.labels, batch.positives, architecture);
   } else {
-    step.logits = model->forward(batch.input);
+    step.logits = model->forward(step.input);
   }
   ClassifierObjective::Losses losses = objective.compute(step, sample_weight);
+  if (extra) {
+    extra->value = extra->compute(step);
+    if (extra->value.defined()) {
+      losses.total = losses.total + extra->value;
+      extra->value = extra->value.detach();
+    }
+  }
   losses.total.backward();
   optimizer.step();
   losses.total = losses.total.detach();

@@ -1,5 +1,6 @@
 #include "classifier/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -102,9 +103,13 @@ void copy_weights(const torch::nn::Module& from, torch::nn::Module& to) {
   for (auto& item : to.named_buffers()) item.value().copy_(source_buffers[item.key()]);
 }
 
-std::vector<std::string> log_columns(const ClassifierObjective& objective) {
+std::vector<std::string> log_columns(const ClassifierObjective& objective, const TrainerOptions& options) {
   std::vector<std::string> columns{"epoch", "loss_total", "loss_prediction"};
   for (const std::string& name : objective.term_names()) columns.push_back("loss_" + name);
+  // Columns of the optional steering, after the method's, so a plain run's log keeps its layout.
+  if (!options.feedback_path.empty()) columns.push_back("loss_feedback");
+  if (options.reweight_consistency)
+    for (const char* c : {"mean_consistency", "min_consistency", "max_weight"}) columns.push_back(c);
   for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_explanation_iou", "seconds"})
     columns.push_back(c);
   for (const std::string& c : objective.log_columns()) columns.push_back(c);
@@ -140,12 +145,22 @@ void check_options(const TrainerOptions& o) {
   if (o.checkpoint_every < 1) throw InputError("config: classifier.checkpoint_every must be >= 1");
   if (o.width < 1) throw InputError("config: classifier.width must be >= 1");
   if (!(o.learning_rate > 0)) throw InputError("config: classifier.learning_rate must be > 0");
+  if (o.reweight_consistency) {
+    if (!(o.consistency.epsilon > 0)) throw InputError("config: classifier.reweight.epsilon must be > 0");
+    if (o.consistency.steps < 1) throw InputError("config: classifier.reweight.steps must be >= 1");
+    if (o.consistency.refresh_every < 1) throw InputError("config: classifier.reweight.refresh_every must be >= 1");
+  }
+  if (!o.feedback_path.empty() && o.feedback_rounds.feedback < 1)
+    throw InputError("config: classifier.feedback.feedback_epochs must be >= 1");
 }
 
 }  // namespace
 
-TrainingSummary train_classifier(const TrainerOptions& options) {
-  check_options(options);
+TrainingSummary train_classifier(const TrainerOptions& given_options) {
+  check_options(given_options);
+  TrainerOptions options = given_options;
+  const bool with_feedback = !options.feedback_path.empty();
+  if (with_feedback) options.epochs = options.feedback_rounds.total();
   const auto start_time = std::chrono::steady_clock::now();
   const torch::Device device = torch_device(options.device);
   const MethodSpec& method = find_method(options.method);
@@ -194,8 +209,21 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
   if (train_indices.size() < 2)
     throw InputError(options.dataset_path + ": the training split has " + std::to_string(train_indices.size()) +
                      " sample(s); at least 2 are needed");
-  const TrainingSet training =
-      load_training_set(dataset, train_indices, annotations.get(), objective->targets(), architecture);
+  std::vector<std::string> target_names = objective->targets();
+  const bool annotation_background =
+      options.reweight_consistency && options.consistency.background == ConsistencyBackground::Annotation;
+  if (annotation_background && std::find(target_names.begin(), target_names.end(), "human") == target_names.end())
+    target_names.push_back("human");
+  const TrainingSet training = load_training_set(dataset, train_indices, annotations.get(), target_names, architecture);
+  std::unique_ptr<FeedbackMarks> feedback;
+  if (with_feedback) {
+    feedback = std::make_unique<FeedbackMarks>(options.feedback_path, training, dataset.layout().shape, architecture);
+    log_info("feedback ", options.feedback_path, ": ", feedback->marked_cells(), " cell(s) marked irrelevant on ",
+             feedback->marked_samples(), " training sample(s); rounds ", options.feedback_rounds.baseline, " + ",
+             options.feedback_rounds.feedback, " (with feedback) + ", options.feedback_rounds.after, " epochs");
+  }
+  torch::Tensor sample_weights;  // [N] on the device while reweighting
+  torch::Tensor consistency;
   std::size_t training_positives = 0;
   for (std::uint8_t label : training.labels) training_positives += label;
   if (training_positives == 0 && objective->needs_cam())
@@ -236,7 +264,7 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
     writer.save(checkpoint_path);
   };
 
-  TrainingLog log(options.out_path + ".log.csv", log_columns(*objective), options.resume ? state.epoch : -1);
+  TrainingLog log(options.out_path + ".log.csv", log_columns(*objective, options), options.resume ? state.epoch : -1);
   const ClassBalance balance = options.balance;
   const auto batch_size = static_cast<std::size_t>(options.batch_size);
   const std::size_t batches_per_epoch =
@@ -253,12 +281,31 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
     model->train();
     const auto batches = epoch_batches(training.labels, batch_size, balance, options.seed, static_cast<std::uint64_t>(epoch));
     std::vector<double> sums(2 + objective->term_names().size(), 0.0);
-    double samples = 0, positive_samples = 0;
+    double samples = 0, positive_samples = 0, feedback_sum = 0, feedback_batches = 0;
+    // A resumed run recomputes the weights at its first epoch (they are not in the checkpoint).
+    if (options.reweight_consistency &&
+        ((epoch - 1) % options.consistency.refresh_every == 0 || !sample_weights.defined())) {
+      consistency = training_set_consistency(model, training, architecture, options.consistency, batch_size, device);
+      sample_weights = consistency_weights(consistency, options.consistency.strength);
+    }
+    const bool feedback_epoch = with_feedback && options.feedback_rounds.with_feedback(epoch);
     for (const auto& members : batches) {
       const Batch batch = make_batch(training, members, device);
+      torch::Tensor weight;
+      if (sample_weights.defined()) {
+        const std::vector<std::int64_t> rows(members.begin(), members.end());
+        weight = sample_weights.index_select(0, torch::tensor(rows, torch::kInt64).to(device));
+      }
+      ExtraLoss extra;
+      if (feedback_epoch) extra = feedback->penalty(members, options.feedback_lambda, device);
       const auto step_start = std::chrono::steady_clock::now();
-      const ClassifierObjective::Losses losses = train_step(model, *objective, optimizer, batch, architecture);
+      const ClassifierObjective::Losses losses =
+          train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr);
       step_seconds += seconds_since(step_start);
+      if (extra.value.defined()) {
+        feedback_sum += extra.value.item<double>();
+        ++feedback_batches;
+      }
       const double n = static_cast<double>(members.size()), p = static_cast<double>(batch.positives.numel());
       stepped_samples += n;
       sums[0] += losses.total.item<double>() * n;
@@ -272,7 +319,9 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
     const ValidationResult validation = validate(model, dataset, validation_indices, architecture,
                                                  static_cast<std::size_t>(options.validation_batch_size), device);
     state.epoch = epoch;
-    if (!std::isnan(validation.pr_auc) && validation.pr_auc > state.best_pr_auc) {
+    // With feedback the kept model must have seen it: the baseline round's epochs are not candidates.
+    const bool candidate = !with_feedback || epoch > options.feedback_rounds.baseline;
+    if (candidate && !std::isnan(validation.pr_auc) && validation.pr_auc > state.best_pr_auc) {
       state.best_pr_auc = validation.pr_auc;
       state.best_epoch = epoch;
       copy_weights(*model, *best_model);
@@ -280,6 +329,14 @@ TrainingSummary train_classifier(const TrainerOptions& options) {
     const double seconds = seconds_since(epoch_start);
     std::vector<double> row{static_cast<double>(epoch), sums[0] / samples, sums[1] / samples};
     for (std::size_t t = 2; t < sums.size(); ++t) row.push_back(positive_samples > 0 ? sums[t] / positive_samples : kNaN);
+    if (with_feedback) row.push_back(feedback_batches > 0 ? feedback_sum / feedback_batches : kNaN);
+    if (options.reweight_consistency) {
+      row.push_back(consistency.mean().item<double>());
+      row.push_back(consistency.min().item<double>());
+      row.push_back(sample_weights.max().item<double>());
+      log_info("epoch ", epoch, ": mean explanation consistency ", row[row.size() - 3], " (min ", row[row.size() - 2],
+               "), sample weights mean 1, max ", row.back());
+    }
     for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.explanation_iou, seconds})
       row.push_back(v);
     for (double v : objective->take_epoch_log()) row.push_back(v);

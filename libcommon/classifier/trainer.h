@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "classifier/consistency.h"
 #include "classifier/epoch_plan.h"
+#include "classifier/feedback_training.h"
 #include "classifier/methods.h"
 #include "classifier/rater_terms.h"
 #include "explain/grad_cam.h"
@@ -35,6 +37,14 @@ struct TrainerOptions {
   std::uint64_t seed = 1;
   std::string device = "cpu";
   Provenance provenance;
+  // --reweight consistency: each sample's prediction loss weighted by its explanation consistency.
+  bool reweight_consistency = false;
+  ConsistencySettings consistency;
+  // --feedback FILE: the right-for-the-right-reasons penalty on the marked voxels, in rounds; then `epochs` is
+  // ignored (the rounds' total is run) and the kept model is the best epoch after the baseline round.
+  std::string feedback_path;
+  double feedback_lambda = 1;
+  FeedbackRounds feedback_rounds;
 };
 
 struct TrainingSummary {

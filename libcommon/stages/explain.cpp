@@ -12,6 +12,7 @@
 #include "io/png_writer.h"
 #include "io/stage_files.h"
 #include "nn/tensors.h"
+#include "stages/feedback_query.h"
 #include "util/errors.h"
 
 namespace due {
@@ -22,14 +23,6 @@ std::uint8_t split_code(const Config& config) {
   for (std::uint8_t code : {kTrain, kValidation, kTest})
     if (name == split_name(code)) return code;
   config.fail("explain.split", "must be train, validation or test, got '" + name + "'");
-}
-
-// A sample id as a file name: anything but letters, digits, '.', '-' and '_' becomes '_'.
-std::string file_stem(const std::string& id) {
-  std::string stem = id;
-  for (char& c : stem)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
-  return stem;
 }
 
 struct MontageSettings {
@@ -58,8 +51,17 @@ RgbImage explanation_montage(const DatasetSample& sample, const std::vector<floa
 
 }  // namespace
 
+std::string file_stem(const std::string& id) {
+  std::string stem = id;
+  for (char& c : stem)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+  return stem;
+}
+
 int run_explain(ToolContext& context) {
   const Config& config = context.config;
+  // --query writes a feedback file for a person to mark, not explanations.h5 (stages/feedback_query.h).
+  if (config.get_string("explain.query") != "none") return run_feedback_query(context);
   const std::string data_path = context.option("data"), model_path = context.option("model"),
                     out_path = context.option("out");
   if (out_path.empty()) throw UsageError("--out FILE is required");

@@ -54,6 +54,34 @@ RaterSettings rater_settings_from(const Config& config) {
   return r;
 }
 
+// classifier.reweight.*: whether and how the prediction loss is reweighted by explanation consistency.
+void reweight_settings_from(const Config& config, TrainerOptions& o) {
+  const std::string mode = config.get_string("classifier.reweight.mode");
+  if (mode != "none" && mode != "consistency")
+    config.fail("classifier.reweight.mode", "must be none or consistency, got '" + mode + "'");
+  o.reweight_consistency = mode == "consistency";
+  ConsistencySettings& c = o.consistency;
+  c.epsilon = positive(config, "classifier.reweight.epsilon", false);
+  c.steps = at_least(config, "classifier.reweight.steps", 1);
+  try {
+    c.background = parse_consistency_background(config.get_string("classifier.reweight.background"));
+  } catch (const std::invalid_argument& e) {
+    config.fail("classifier.reweight.background", e.what());
+  }
+  c.attention_threshold = config.get_float("classifier.reweight.attention_threshold");
+  if (!(c.attention_threshold > 0 && c.attention_threshold <= 1))
+    config.fail("classifier.reweight.attention_threshold", "must be in (0, 1]");
+  c.strength = positive(config, "classifier.reweight.strength", true);
+  c.refresh_every = at_least(config, "classifier.reweight.refresh_every", 1);
+}
+
+void feedback_settings_from(const Config& config, TrainerOptions& o) {
+  o.feedback_lambda = positive(config, "classifier.feedback.lambda", true);
+  o.feedback_rounds.baseline = at_least(config, "classifier.feedback.baseline_epochs", 0);
+  o.feedback_rounds.feedback = at_least(config, "classifier.feedback.feedback_epochs", 1);
+  o.feedback_rounds.after = at_least(config, "classifier.feedback.after_epochs", 0);
+}
+
 }  // namespace
 
 int run_train_classifier(ToolContext& context) {
@@ -90,9 +118,14 @@ int run_train_classifier(ToolContext& context) {
   o.seed = context.seed;
   o.device = context.device;
   o.provenance = context.provenance();
+  reweight_settings_from(config, o);
+  o.feedback_path = context.option("feedback");
+  feedback_settings_from(config, o);
 
   const TrainingSummary s = train_classifier(o);
-  log_info("wrote ", o.out_path, ": method ", o.method, o.raters.choice == "none" ? "" : ", raters " + o.raters.choice, ", best epoch ", s.best_epoch, " (validation PR-AUC ",
+  log_info("wrote ", o.out_path, ": method ", o.method, o.raters.choice == "none" ? "" : ", raters " + o.raters.choice,
+           o.reweight_consistency ? " (consistency reweighting)" : "",
+           o.feedback_path.empty() ? "" : " (feedback " + o.feedback_path + ")", ", best epoch ", s.best_epoch, " (validation PR-AUC ",
            std::isnan(s.best_pr_auc) ? std::string("n/a: no validation positive, last epoch kept")
                                      : std::to_string(s.best_pr_auc),
            "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,

@@ -16,9 +16,18 @@ int main(int argc, char** argv) {
   cli.add_config_flag("split", "explain.split", "train | validation | test");
   cli.add_config_flag("nifti", "explain.nifti_dir", "also write each CAM as DIR/<id>_cam.nii.gz");
   cli.add_config_flag("png", "explain.png_dir", "also write a montage DIR/<id>.png per sample");
+  cli.add_config_flag("query", "explain.query",
+                      "none | entropy: instead of explanations.h5, write the feedback file OUT (YAML) for the\n"
+                      "training samples of highest prediction entropy, with a montage of numbered salient cells\n"
+                      "each (explain.query_*; docs/feedback.md)");
+  cli.add_config_flag("top", "explain.query_top", "samples queried");
+  cli.add_config_flag("saliency", "explain.query_saliency", "grad-cam | input-gradient (the query's saliency)");
+  cli.add_switch_flag("simulate-feedback", "explain.simulate_feedback",
+                      "mark the queried cells that hold no voxel of the reference annotation");
   cli.set_epilog(
       "Examples:\n"
       "  due-explain --config pipelines/phantom.yaml --data dataset.h5 --model due.pt --out explanations.h5\n"
-      "  due-explain --data dataset.h5 --model due.pt --split validation --png pictures/ --out val.h5");
+      "  due-explain --data dataset.h5 --model due.pt --split validation --png pictures/ --out val.h5\n"
+      "  due-explain --data dataset.h5 --model base.pt --query entropy --top 8 --out feedback.yaml");
   return cli.run(argc, argv, [](due::ToolContext& context) { return due::run_explain(context); });
 }

@@ -16,11 +16,17 @@ int main(int argc, char** argv) {
       ("data", po::value<std::string>()->value_name("FILE"), "dataset.h5")
       ("annotations", po::value<std::string>()->value_name("FILE"), "annotations.h5 (baseline-plus and due)")
       ("out,o", po::value<std::string>()->value_name("FILE"), "output classifier.pt (written atomically)")
-      ("resume", "continue from OUT.checkpoint when it exists");
+      ("resume", "continue from OUT.checkpoint when it exists")
+      ("feedback", po::value<std::string>()->value_name("FILE"),
+       "feedback.yaml from due-explain --query: right-for-the-right-reasons penalty on the cells marked irrelevant,\n"
+       "in rounds (classifier.feedback.*)");
   cli.add_config_flag("method", "classifier.method", "baseline | baseline-plus | due | haics | gradia | res-g");
   cli.add_config_flag("raters", "classifier.raters.choice",
                       "none | consensus | random | mean-loss | magi: how several raters' masks supervise");
   cli.add_config_flag("epochs", "classifier.epochs", "training epochs");
+  cli.add_config_flag("reweight", "classifier.reweight.mode",
+                      "none | consistency: weight each sample's prediction loss up where its Grad-CAM changes under\n"
+                      "an adversarial background perturbation (classifier.reweight.*)");
   cli.set_epilog(
       "Examples:\n"
       "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method baseline --out base.pt\n"
@@ -28,6 +34,8 @@ int main(int argc, char** argv) {
       "      --method due --out due.pt --resume\n"
       "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method gradia --raters mean-loss --out g.pt\n"
       "  due-train-classifier --config pipelines/phantom.yaml --data dataset.h5 --method baseline --raters magi --out m.pt\n"
+      "  due-train-classifier ... --method due --reweight consistency --set classifier.reweight.steps=3\n"
+      "  due-train-classifier ... --method baseline --feedback feedback.yaml --out steered.pt\n"
       "  due-train-classifier ... --set classifier.cam.pooling=per-depth --set classifier.due.binary_relu=true");
   return cli.run(argc, argv, [](due::ToolContext& context) { return due::run_train_classifier(context); });
 }

@@ -1,0 +1,18 @@
+#include "classifier/right_reasons.h"
+
+#include <stdexcept>
+
+namespace due {
+
+torch::Tensor right_reasons_penalty(const torch::Tensor& logits, const torch::Tensor& input, const torch::Tensor& marked) {
+  if (!input.requires_grad()) throw std::logic_error("right_reasons_penalty: the input must require grad");
+  if (marked.sizes() != input.sizes())
+    throw std::invalid_argument("right_reasons_penalty: marked " + c10::str(marked.sizes()) +
+                                " is not the input's shape " + c10::str(input.sizes()));
+  const torch::Tensor score = torch::log_softmax(logits, 1).sum();
+  const torch::Tensor gradient = torch::autograd::grad({score}, {input}, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                                       /*create_graph=*/true)[0];
+  return (marked * gradient.square()).flatten(1).sum(1);
+}
+
+}  // namespace due
