@@ -17,19 +17,11 @@
 #include "io/dataset_store.h"
 #include "util/seeding.h"
 #include "util/torch_runtime.h"
+#include "positional_arguments.h"
 
 namespace {
 
-std::size_t positive_argument(int argc, char** argv, int index, std::size_t fallback) {
-  if (argc <= index) return fallback;
-  char* end = nullptr;
-  const unsigned long value = std::strtoul(argv[index], &end, 10);
-  if (end == argv[index] || *end != '\0' || value == 0) {
-    std::fprintf(stderr, "usage: bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]\n");
-    std::exit(2);
-  }
-  return value;
-}
+constexpr char kUsage[] = "bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]";
 
 struct Tally {
   double intersection = 0, predicted = 0, truth = 0, abs_error = 0, voxels = 0;
@@ -54,9 +46,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]\n");
     return 2;
   }
-  const std::size_t repeats = positive_argument(argc, argv, 3, 10);
-  const std::size_t ddim_steps = positive_argument(argc, argv, 4, 50);
-  due::configure_threads(static_cast<int>(positive_argument(argc, argv, 5, 1)));
+  const std::size_t repeats = due::bench::positive_count(argc, argv, 3, 10, kUsage);
+  const std::size_t ddim_steps = due::bench::positive_count(argc, argv, 4, 50, kUsage);
+  due::configure_threads(static_cast<int>(due::bench::positive_count(argc, argv, 5, 1, kUsage)));
   try {
     const torch::Device cpu(torch::kCPU);
     due::LoadedInterpolator interpolator = due::load_interpolator(argv[2], cpu);

@@ -22,30 +22,12 @@
 #include "metrics/mask_similarity.h"
 #include "models/magi.h"
 #include "raters/aggregation.h"
+#include "positional_arguments.h"
 
 namespace {
 
-std::size_t count_argument(int argc, char** argv, int index, std::size_t fallback) {
-  if (argc <= index) return fallback;
-  char* end = nullptr;
-  const unsigned long value = std::strtoul(argv[index], &end, 10);
-  if (end == argv[index] || *end != '\0' || value == 0) {
-    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]\n");
-    std::exit(2);
-  }
-  return value;
-}
-
-double real_argument(int argc, char** argv, int index, double fallback) {
-  if (argc <= index) return fallback;
-  char* end = nullptr;
-  const double value = std::strtod(argv[index], &end);
-  if (end == argv[index] || *end != '\0' || !(value >= 0)) {
-    std::fprintf(stderr, "usage: bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]\n");
-    std::exit(2);
-  }
-  return value;
-}
+constexpr char kUsage[] =
+    "bench_magi [samples=24] [steps=150] [learning_rate=5e-3] [kl_weight=0.01] [balance_lesion=0]";
 
 struct Similarity {
   double mse = 0, bce = 0, ssim = 0;
@@ -54,9 +36,9 @@ struct Similarity {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::size_t samples = count_argument(argc, argv, 1, 24), steps = count_argument(argc, argv, 2, 150);
-  const double learning_rate = real_argument(argc, argv, 3, 5e-3), kl_weight = real_argument(argc, argv, 4, 0.01);
-  const bool balance_lesion = real_argument(argc, argv, 5, 0) > 0;
+  const std::size_t samples = due::bench::positive_count(argc, argv, 1, 24, kUsage), steps = due::bench::positive_count(argc, argv, 2, 150, kUsage);
+  const double learning_rate = due::bench::non_negative_number(argc, argv, 3, 5e-3, kUsage), kl_weight = due::bench::non_negative_number(argc, argv, 4, 0.01, kUsage);
+  const bool balance_lesion = due::bench::non_negative_number(argc, argv, 5, 0, kUsage) > 0;
   torch::manual_seed(1);
   due::Config config(due::toolkit_config_schema());
   config.apply_assignment("preprocess.block_size=[16, 32, 32]");

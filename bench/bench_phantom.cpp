@@ -14,8 +14,11 @@
 #include "data/phantom.h"
 #include "data/phantom_dataset.h"
 #include "imaging/smoothing.h"
+#include "positional_arguments.h"
 
 namespace {
+
+constexpr char kUsage[] = "bench_phantom [samples_small=64] [samples_large=16] (positive integers)";
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -48,22 +51,11 @@ void bench_size(const std::string& block, std::size_t patients, int cores) {
               static_cast<double>(bytes) / 1e6 / static_cast<double>(specs.size()));
 }
 
-std::size_t sample_count_argument(int argc, char** argv, int index, std::size_t fallback) {
-  if (argc <= index) return fallback;
-  char* end = nullptr;
-  const unsigned long value = std::strtoul(argv[index], &end, 10);
-  if (end == argv[index] || *end != '\0' || value == 0) {
-    std::fprintf(stderr, "usage: bench_phantom [samples_small=64] [samples_large=16] (positive integers)\n");
-    std::exit(2);
-  }
-  return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::size_t small = sample_count_argument(argc, argv, 1, 64);
-  const std::size_t large = sample_count_argument(argc, argv, 2, 16);
+  const std::size_t small = due::bench::positive_count(argc, argv, 1, 64, kUsage);
+  const std::size_t large = due::bench::positive_count(argc, argv, 2, 16, kUsage);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   due::set_log_level(due::LogLevel::warn);
   std::printf("phantom generation, %d cores\n", cores);

@@ -15,21 +15,30 @@ Prediction predict(ResNet18& model, const torch::Tensor& input, const LayerRef& 
     out.predicted = logits.argmax(1);
     return out;
   }
+  torch::Tensor logits;
+  out.cam = eval_grad_cam(model, input, layer, pooling, {}, &logits);
+  out.probability = torch::softmax(logits, 1);
+  out.predicted = logits.argmax(1);
+  return out;
+}
+
+torch::Tensor eval_grad_cam(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
+                            const torch::Tensor& classes, torch::Tensor* logits) {
+  if (model->is_training()) throw std::logic_error("eval_grad_cam: the model must be in eval mode");
   torch::Tensor activation;
   {
     torch::NoGradGuard no_grad;
     activation = model->features(input, layer);
   }
   activation.requires_grad_(true);
-  const torch::Tensor logits = model->classify_from(activation, layer);
-  out.probability = torch::softmax(logits, 1).detach();
-  out.predicted = logits.argmax(1);
-  const torch::Tensor scores = logits.gather(1, out.predicted.unsqueeze(1)).squeeze(1);
+  const torch::Tensor all_logits = model->classify_from(activation, layer);
+  const torch::Tensor target = classes.defined() ? classes : all_logits.argmax(1);
+  const torch::Tensor scores = all_logits.gather(1, target.unsqueeze(1)).squeeze(1);
   const torch::Tensor gradients = cam_gradients(scores, activation, /*create_graph=*/false);
+  if (logits) *logits = all_logits.detach();
   std::vector<std::int64_t> size(input.sizes().begin() + 2, input.sizes().end());
   torch::NoGradGuard no_grad;
-  out.cam = cam_from_gradients(activation.detach(), gradients, pooling, size);
-  return out;
+  return cam_from_gradients(activation.detach(), gradients, pooling, size);
 }
 
 }  // namespace due

@@ -19,4 +19,9 @@ struct Prediction {
 Prediction predict(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
                    bool with_cam);
 
+// The Grad-CAM [B, spatial...] of `classes` [B] (undefined: each sample's predicted class), under the same
+// eval-mode conditions, without a graph; `logits` (if given) receives the batch's logits [B, classes].
+torch::Tensor eval_grad_cam(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
+                            const torch::Tensor& classes, torch::Tensor* logits = nullptr);
+
 }  // namespace due

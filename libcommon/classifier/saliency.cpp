@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "classifier/inference.h"
 #include "explain/grad_cam.h"
 
 namespace due {
@@ -25,18 +26,7 @@ torch::Tensor class_saliency(ResNet18& model, const torch::Tensor& input, const 
     const torch::Tensor gradient = torch::autograd::grad({scores}, {x})[0];
     return min_max_per_sample(gradient.abs().squeeze(1)).detach();
   }
-  torch::Tensor activation;
-  {
-    torch::NoGradGuard no_grad;
-    activation = model->features(input, architecture.cam_layer);
-  }
-  activation.requires_grad_(true);
-  const torch::Tensor logits = model->classify_from(activation, architecture.cam_layer);
-  const torch::Tensor scores = logits.gather(1, classes.unsqueeze(1)).squeeze(1);
-  const torch::Tensor gradients = cam_gradients(scores, activation, /*create_graph=*/false);
-  torch::NoGradGuard no_grad;
-  std::vector<std::int64_t> size(input.sizes().begin() + 2, input.sizes().end());
-  return cam_from_gradients(activation.detach(), gradients, architecture.cam_pooling, size);
+  return eval_grad_cam(model, input, architecture.cam_layer, architecture.cam_pooling, classes);
 }
 
 }  // namespace due
