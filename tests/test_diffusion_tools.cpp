@@ -168,6 +168,50 @@ TEST_CASE("due-impute-annotations --model samples on the fly what due-sample-var
   CHECK(some_uncertain);
   CHECK(b.attribute("variance_samples") == "3");
 
+  // --per-rater: /annotation and /weight are the run's without it (same draws); each rater slot is imputed from its
+  // own annotated slices, which it keeps, with weight 1 there and weights in [0, 1] in the gaps.
+  const auto per_rater = run_command(impute + " --model " + dir.file("i.pt") + " --per-rater --out " + dir.file("p.h5"));
+  INFO(per_rater.output);
+  REQUIRE(per_rater.exit_code == 0);
+  const due::AnnotationReader p(dir.file("p.h5"));
+  const due::DatasetReader dataset(data);
+  const std::vector<std::string> ids = dataset.ids();
+  REQUIRE(p.raters() == dataset.layout().raters);
+  REQUIRE(p.raters() > 0);
+  CHECK(p.attribute("per_rater") == "true");
+  const std::size_t voxels = p.shape().voxels(), plane = p.shape().height * p.shape().width;
+  bool some_rater_uncertain = false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const due::AnnotationRow x = p.read(i), y = b.read(b.require(x.id));
+    const due::DatasetSample sample = dataset.read(static_cast<std::size_t>(std::find(ids.begin(), ids.end(), x.id) - ids.begin()));
+    INFO(x.id);
+    CHECK(x.annotation == y.annotation);
+    CHECK(x.weight == y.weight);
+    CHECK(x.rater_present == sample.rater_present);
+    for (std::size_t r = 0; r < p.raters(); ++r) {
+      if (!sample.rater_present[r]) continue;
+      for (std::size_t z = 0; z < p.shape().depth; ++z) {
+        if (!sample.annotated_slices[z]) continue;
+        for (std::size_t k = z * plane; k < (z + 1) * plane; ++k) {
+          REQUIRE(x.rater_annotation[r * voxels + k] == float(sample.raters[r * voxels + k]));
+          REQUIRE(x.rater_weight[r * voxels + k] == 1.f);
+        }
+      }
+      for (std::size_t k = 0; k < voxels; ++k) {
+        const float w = x.rater_weight[r * voxels + k];
+        REQUIRE(w >= 0.f);
+        REQUIRE(w <= 1.f);
+        some_rater_uncertain = some_rater_uncertain || w < 1.f;
+      }
+    }
+  }
+  CHECK(some_rater_uncertain);
+  // variance.h5 holds /mask's imputation only: per-rater diffusion must sample.
+  const auto per_rater_file = run_command(impute + " --variance " + dir.file("variance.h5") + " --per-rater --out " +
+                                          dir.file("q.h5"));
+  CHECK(per_rater_file.exit_code == 2);
+  CHECK_THAT(per_rater_file.output, Contains("--model"));
+
   // Both sources at once, or neither, is a usage error.
   CHECK(run_command(impute + " --variance " + dir.file("variance.h5") + " --model " + dir.file("i.pt") + " --out " +
                     dir.file("c.h5")).exit_code != 0);

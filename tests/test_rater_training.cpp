@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <H5Cpp.h>
@@ -14,6 +15,10 @@
 #include "classifier/methods.h"
 #include "classifier/model_file.h"
 #include "classifier/rater_terms.h"
+#include "data/sparse_slices.h"
+#include "imputation/classical.h"
+#include "io/stage_files.h"
+#include "losses/explanation_losses.h"
 #include "io/dataset_store.h"
 #include "io/provenance.h"
 #include "models/magi.h"
@@ -238,4 +243,113 @@ TEST_CASE("rater training: bad rater choices exit 2 with one line", "[rater-trai
   }
   one_line_error(run_command(train(dir.file("no-raters.h5"), "gradia", "mean-loss", dir.file("x.pt"))), "/raters");
   CHECK(!std::filesystem::exists(dir.file("x.pt")));
+}
+
+TEST_CASE("rater training: with per-rater imputation, DUE's I and W are the rater's own", "[rater-training]") {
+  // Two positives, three rater slots of 2 x 3 x 3 volumes. The batch holds only per-rater targets: a term that
+  // read /mask's I or W instead would not find them.
+  torch::manual_seed(11);
+  const std::int64_t P = 2, R = 3;
+  const torch::Tensor cam = torch::rand({P, 2, 3, 3}, torch::kFloat64);
+  due::TargetMap targets{{"raters", (torch::rand({P, R, 2, 3, 3}, torch::kFloat64) > 0.5).to(torch::kFloat64)},
+                         {"rater_imputed", torch::rand({P, R, 2, 3, 3}, torch::kFloat64)},
+                         {"rater_weight", torch::rand({P, R, 2, 3, 3}, torch::kFloat64)}};
+  due::StepView step;
+  step.cam = cam;
+  step.targets = &targets;
+  const due::MethodSpec& due_method = due::find_method("due");
+  auto expected_for = [&](std::int64_t p, std::int64_t r) {
+    auto at = [&](const char* name) { return targets.at(name).narrow(0, p, 1).select(1, r); };
+    return due::due_loss(cam.narrow(0, p, 1), at("raters"), at("rater_imputed"), at("rater_weight"), {})[0].item<double>();
+  };
+  auto terms_for = [&](const char* choice) {
+    due::RaterSettings settings;
+    settings.choice = choice;
+    settings.per_rater_annotations = true;
+    return due::with_rater_choice(due_method.make_terms({}), "due", 3, settings, R, 5);
+  };
+
+  SECTION("mean-loss averages each available rater's DUE loss with its own I and W") {
+    targets["rater_present"] = torch::tensor({1., 0., 1., 0., 1., 1.}, torch::kFloat64).view({P, R});
+    auto terms = terms_for("mean-loss");
+    const std::vector<std::string> names = terms[0].term->targets();
+    CHECK(std::set<std::string>(names.begin(), names.end()) ==
+          std::set<std::string>{"raters", "rater_imputed", "rater_weight", "rater_present"});
+    const torch::Tensor loss = terms[0].term->per_sample(step);
+    CHECK(loss[0].item<double>() == Approx((expected_for(0, 0) + expected_for(0, 2)) / 2).epsilon(1e-12));
+    CHECK(loss[1].item<double>() == Approx((expected_for(1, 1) + expected_for(1, 2)) / 2).epsilon(1e-12));
+    // The slots differ, so taking another slot's I and W would change the loss.
+    CHECK(expected_for(0, 0) != Approx(expected_for(0, 2)));
+  }
+  SECTION("random takes the drawn rater's mask, I and W together") {
+    // One available rater per positive forces the draw: slot 1 for the first, slot 2 for the second.
+    targets["rater_present"] = torch::tensor({0., 1., 0., 0., 0., 1.}, torch::kFloat64).view({P, R});
+    auto terms = terms_for("random");
+    const torch::Tensor loss = terms[0].term->per_sample(step);
+    CHECK(loss[0].item<double>() == Approx(expected_for(0, 1)).epsilon(1e-12));
+    CHECK(loss[1].item<double>() == Approx(expected_for(1, 2)).epsilon(1e-12));
+  }
+  SECTION("consensus keeps /mask's imputation: the consensus is what /mask was imputed from") {
+    auto terms = terms_for("consensus");
+    const std::vector<std::string> names = terms[0].term->targets();
+    CHECK(std::set<std::string>(names.begin(), names.end()) ==
+          std::set<std::string>{"raters", "imputed", "weight", "rater_present"});
+  }
+}
+
+TEST_CASE("rater training: due-impute-annotations --per-rater feeds due --raters mean-loss", "[rater-training]") {
+  due::test::ScratchDir dir;
+  const std::string data = make_phantoms(dir, true);
+  const std::string impute = tool_path("impute-annotations") + " --threads 1 --data " + data +
+                             " --interpolator linear --uncertainty none";
+  const auto per_rater = run_command(impute + " --per-rater --out " + dir.file("per-rater.h5"));
+  INFO(per_rater.output);
+  REQUIRE(per_rater.exit_code == 0);
+  REQUIRE(run_command(impute + " --out " + dir.file("plain.h5")).exit_code == 0);
+
+  // Each rater's imputation is the linear interpolation of its own annotated slices, computed here directly.
+  const due::DatasetReader dataset(data);
+  const due::AnnotationReader annotations(dir.file("per-rater.h5")), plain(dir.file("plain.h5"));
+  const due::VolumeShape shape = dataset.layout().shape;
+  REQUIRE(annotations.raters() == 4);
+  REQUIRE(annotations.size() > 0);
+  bool raters_differ = false;
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    const due::DatasetSample sample = dataset.read(i);
+    if (sample.label != 1) continue;
+    const due::AnnotationRow row = annotations.read(annotations.require(sample.id));
+    INFO(sample.id);
+    CHECK(row.annotation == plain.read(plain.require(sample.id)).annotation);
+    for (std::size_t r = 0; r < 4; ++r) {
+      const std::size_t v = shape.voxels();
+      const std::vector<std::uint8_t> mask(sample.raters.begin() + r * v, sample.raters.begin() + (r + 1) * v);
+      const std::vector<float> expected =
+          due::interpolate_linear(due::sparse_annotation(mask, sample.annotated_slices), shape, sample.annotated_slices);
+      const std::vector<float> got(row.rater_annotation.begin() + r * v, row.rater_annotation.begin() + (r + 1) * v);
+      CHECK(got == expected);
+      CHECK(std::vector<float>(row.rater_weight.begin() + r * v, row.rater_weight.begin() + (r + 1) * v) ==
+            std::vector<float>(v, 1.f));
+      raters_differ = raters_differ || got != row.annotation;
+    }
+  }
+  CHECK(raters_differ);
+
+  const auto own = run_command(train(data, "due", "mean-loss", dir.file("own.pt"),
+                                     "--epochs 2 --annotations " + dir.file("per-rater.h5")));
+  INFO(own.output);
+  REQUIRE(own.exit_code == 0);
+  CHECK_THAT(own.output, Contains("each rater's own imputed annotation"));
+  const auto shared = run_command(train(data, "due", "mean-loss", dir.file("shared.pt"),
+                                        "--epochs 2 --annotations " + dir.file("plain.h5")));
+  INFO(shared.output);
+  REQUIRE(shared.exit_code == 0);
+  CHECK_THAT(shared.output, Contains("has no per-rater imputation"));
+  const auto own_loss = read_log(dir.file("own.pt.log.csv")).at("loss_due");
+  CHECK(own_loss[0] > 0);
+  CHECK(own_loss != read_log(dir.file("shared.pt.log.csv")).at("loss_due"));
+  // random works with them too.
+  const auto random = run_command(train(data, "due", "random", dir.file("random.pt"),
+                                        "--epochs 1 --annotations " + dir.file("per-rater.h5")));
+  INFO(random.output);
+  CHECK(random.exit_code == 0);
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "io/stage_files.h"
 #include "support.h"
 #include "util/errors.h"
@@ -12,6 +14,16 @@ std::vector<float> ramp(std::size_t n, float scale) {
   std::vector<float> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = scale * static_cast<float>(i % 97);
   return v;
+}
+
+due::AnnotationRow annotation_row(const std::string& id, std::vector<float> annotation, std::vector<float> weight,
+                                  std::vector<std::uint8_t> annotated_slices) {
+  due::AnnotationRow row;
+  row.id = id;
+  row.annotation = std::move(annotation);
+  row.weight = std::move(weight);
+  row.annotated_slices = std::move(annotated_slices);
+  return row;
 }
 
 }  // namespace
@@ -41,12 +53,44 @@ TEST_CASE("stage files: variance, annotations and explanations round-trip and jo
 
   {
     due::AnnotationWriter writer(dir.file("annotations.h5"), shape, provenance, {{"uncertainty", "none"}}, 1);
-    writer.append({"a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1}});
+    writer.append(annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1}));
     writer.commit();
   }
   const due::AnnotationReader annotations(dir.file("annotations.h5"));
   CHECK(annotations.read(0).weight == std::vector<float>(24, 1.f));
   CHECK(annotations.attribute("uncertainty") == "none");
+  // A file without per-rater imputation has no rater columns, and reads as 0 raters.
+  CHECK(annotations.raters() == 0);
+  CHECK(annotations.read(0).rater_annotation.empty());
+
+  // With per-rater imputation (3 slots): each row carries R volumes of annotation and weight, and the slots present.
+  {
+    due::AnnotationWriter writer(dir.file("per-rater.h5"), shape, provenance, {}, 1, 3);
+    due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1});
+    row.rater_annotation = ramp(72, 0.005f);
+    row.rater_weight = ramp(72, 0.002f);
+    row.rater_present = {1, 0, 1};
+    writer.append(row);
+    row.rater_present = {1, 1};  // one slot short: refused, the file is not committed
+    CHECK_THROWS_WITH(writer.append(row), Contains("rater_present"));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("per-rater.h5")));
+  {
+    due::AnnotationWriter writer(dir.file("per-rater.h5"), shape, provenance, {}, 1, 3);
+    due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1});
+    row.rater_annotation = ramp(72, 0.005f);
+    row.rater_weight = ramp(72, 0.002f);
+    row.rater_present = {1, 0, 1};
+    writer.append(row);
+    writer.commit();
+  }
+  const due::AnnotationReader per_rater(dir.file("per-rater.h5"));
+  CHECK(per_rater.raters() == 3);
+  const due::AnnotationRow back = per_rater.read(0);
+  CHECK(back.rater_annotation == ramp(72, 0.005f));
+  CHECK(back.rater_weight == ramp(72, 0.002f));
+  CHECK(back.rater_present == std::vector<std::uint8_t>{1, 0, 1});
+  CHECK(back.annotation == ramp(24, 0.01f));
 
   {
     due::ExplanationWriter writer(dir.file("explanations.h5"), shape, provenance, {{"method", "due"}}, 1);

@@ -23,6 +23,8 @@ namespace due {
 //   "weight"  W: the per-voxel weight (annotations.h5 /weight)
 //   "raters"  each rater's mask carried like "human", [P, R, spatial...] (dataset.h5 /raters; --raters)
 //   "rater_present"  [P, R]: 1 where the rater annotated the sample (dataset.h5 /rater_present; --raters)
+//   "rater_imputed", "rater_weight"  [P, R, spatial...]: each rater's own I and W (annotations.h5 imputed per
+//                    rater, /rater_annotation and /rater_weight; --raters random|mean-loss)
 using TargetMap = std::map<std::string, torch::Tensor>;
 
 // What one training step shows the explanation terms.

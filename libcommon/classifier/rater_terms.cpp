@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <random>
 #include <stdexcept>
 
@@ -22,17 +23,30 @@ const torch::Tensor& target(const StepView& step, const std::string& name) {
   return it->second;
 }
 
-bool reads_human(const ExplanationTerm& term) {
+bool reads(const ExplanationTerm& term, const std::string& name) {
   const std::vector<std::string> names = term.targets();
-  return std::find(names.begin(), names.end(), "human") != names.end();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// The inner term's targets with "human" taken from the raters.
-std::vector<std::string> rater_targets_instead_of_human(const ExplanationTerm& inner) {
+// Target name -> its per-rater counterpart [P, R, spatial...] that a rater term reads instead: the human annotation
+// always; the imputed annotation and its weights too when annotations.h5 was imputed per rater.
+using RaterSwaps = std::map<std::string, std::string>;
+RaterSwaps rater_swaps(bool per_rater_annotations) {
+  RaterSwaps swaps{{"human", "raters"}};
+  if (per_rater_annotations) {
+    swaps["imputed"] = "rater_imputed";
+    swaps["weight"] = "rater_weight";
+  }
+  return swaps;
+}
+
+// The inner term's targets with the swapped ones taken per rater.
+std::vector<std::string> rater_targets(const ExplanationTerm& inner, const RaterSwaps& swaps) {
   std::vector<std::string> names;
-  for (const std::string& name : inner.targets())
-    if (name != "human") names.push_back(name);
-  names.push_back("raters");
+  for (const std::string& name : inner.targets()) {
+    const auto swap = swaps.find(name);
+    names.push_back(swap == swaps.end() ? name : swap->second);
+  }
   names.push_back("rater_present");
   return names;
 }
@@ -43,38 +57,57 @@ torch::Tensor like_cam(const torch::Tensor& aggregated, const torch::Tensor& rat
   return raters.dim() == 4 ? aggregated.squeeze(1) : aggregated;
 }
 
-// Runs `inner` with its human annotation replaced by `human` [P, spatial...].
-torch::Tensor with_human(ExplanationTerm& inner, const StepView& step, const torch::Tensor& human) {
+// Runs `inner` on the step's targets with `replaced` ([P, spatial...] each) put in.
+torch::Tensor with_targets(ExplanationTerm& inner, const StepView& step, const TargetMap& replaced) {
   TargetMap targets = *step.targets;
-  targets["human"] = human;
+  for (const auto& [name, value] : replaced) targets[name] = value;
   StepView view = step;
   view.targets = &targets;
   return inner.per_sample(view);
 }
 
-// consensus and random: the inner term sees one aggregated mask per positive as its human annotation.
+// [P, spatial...]: per positive, its entry of `per_rater` [P, R, spatial...] at the chosen slot (zeros for -1).
+torch::Tensor at_chosen_slots(const torch::Tensor& per_rater, const std::vector<std::ptrdiff_t>& chosen) {
+  torch::Tensor out = torch::zeros_like(per_rater.select(1, 0));
+  for (std::size_t b = 0; b < chosen.size(); ++b)
+    if (chosen[b] >= 0) out[static_cast<std::int64_t>(b)].copy_(per_rater[static_cast<std::int64_t>(b)][chosen[b]]);
+  return out;
+}
+
+// consensus and random: the inner term sees one aggregated mask per positive as its human annotation; random
+// also takes the drawn rater's imputed annotation and weights when they were imputed per rater.
 class AggregatedRatersTerm : public ExplanationTerm {
  public:
-  AggregatedRatersTerm(std::shared_ptr<ExplanationTerm> inner, RaterChoice choice, double level, std::uint64_t seed)
-      : inner_(register_module("inner", std::move(inner))), choice_(choice), level_(level), seed_(seed) {
+  AggregatedRatersTerm(std::shared_ptr<ExplanationTerm> inner, RaterChoice choice, double level, std::uint64_t seed,
+                       bool per_rater_annotations)
+      : inner_(register_module("inner", std::move(inner))),
+        choice_(choice),
+        level_(level),
+        seed_(seed),
+        // The consensus's imputation is annotations.h5's /annotation (/mask is the raters' consensus).
+        swaps_(rater_swaps(per_rater_annotations && choice == RaterChoice::Random)) {
     // Counts the draws so a resumed run continues the same sequence (it is saved with the objective).
     draws_ = register_buffer("draws", torch::zeros({}, torch::kInt64));
   }
-  std::vector<std::string> targets() const override { return rater_targets_instead_of_human(*inner_); }
+  std::vector<std::string> targets() const override { return rater_targets(*inner_, swaps_); }
   bool needs_cam() const override { return inner_->needs_cam(); }
   torch::Tensor per_sample(const StepView& step) override {
     const torch::Tensor& raters = target(step, "raters");
     const torch::Tensor& present = target(step, "rater_present");
-    torch::Tensor aggregated;
+    TargetMap replaced;
     if (choice_ == RaterChoice::Consensus) {
-      aggregated = consensus_of_available(as_volumes(raters), present, level_);
+      replaced["human"] = like_cam(consensus_of_available(as_volumes(raters), present, level_), raters);
     } else {
       const std::int64_t draw = draws_.item<std::int64_t>();
       std::mt19937_64 rng(derive_seed(seed_, kRandomRaterStream, static_cast<std::uint64_t>(draw)));
-      aggregated = random_available_rater(as_volumes(raters), present, rng);
+      std::vector<std::ptrdiff_t> chosen;
+      replaced["human"] = like_cam(random_available_rater(as_volumes(raters), present, rng, &chosen), raters);
       draws_.fill_(draw + 1);
+      for (const auto& [name, per_rater_name] : swaps_)
+        if (name != "human" && reads(*inner_, name)) replaced[name] = at_chosen_slots(target(step, per_rater_name), chosen);
     }
-    return with_human(*inner_, step, like_cam(aggregated, raters).to(raters.dtype()));
+    replaced["human"] = replaced["human"].to(raters.dtype());
+    return with_targets(*inner_, step, replaced);
   }
 
  private:
@@ -82,25 +115,33 @@ class AggregatedRatersTerm : public ExplanationTerm {
   RaterChoice choice_;
   double level_;
   std::uint64_t seed_;
+  RaterSwaps swaps_;
   torch::Tensor draws_;
 };
 
-// mean-loss: the inner term once per rater slot (whole batches), averaged over each positive's available raters.
+// mean-loss: the inner term once per rater slot (whole batches), averaged over each positive's available raters;
+// each slot's own imputed annotation and weights when they were imputed per rater.
 class MeanOverRatersTerm : public ExplanationTerm {
  public:
-  explicit MeanOverRatersTerm(std::shared_ptr<ExplanationTerm> inner)
-      : inner_(register_module("inner", std::move(inner))) {}
-  std::vector<std::string> targets() const override { return rater_targets_instead_of_human(*inner_); }
+  MeanOverRatersTerm(std::shared_ptr<ExplanationTerm> inner, bool per_rater_annotations)
+      : inner_(register_module("inner", std::move(inner))), swaps_(rater_swaps(per_rater_annotations)) {}
+  std::vector<std::string> targets() const override { return rater_targets(*inner_, swaps_); }
   bool needs_cam() const override { return inner_->needs_cam(); }
   torch::Tensor per_sample(const StepView& step) override {
     const torch::Tensor& raters = target(step, "raters");
     std::vector<torch::Tensor> per_rater;
-    for (std::int64_t r = 0; r < raters.size(1); ++r) per_rater.push_back(with_human(*inner_, step, raters.select(1, r)));
+    for (std::int64_t r = 0; r < raters.size(1); ++r) {
+      TargetMap replaced;
+      for (const auto& [name, per_rater_name] : swaps_)
+        if (reads(*inner_, name)) replaced[name] = target(step, per_rater_name).select(1, r);
+      per_rater.push_back(with_targets(*inner_, step, replaced));
+    }
     return mean_over_available(torch::stack(per_rater, 1), target(step, "rater_present"));
   }
 
  private:
   std::shared_ptr<ExplanationTerm> inner_;
+  RaterSwaps swaps_;
 };
 
 // magi: lambda_exp * sum_u w_u L1(generated mask_u, CAM) + lambda_gen * generation loss, per positive (the
@@ -183,12 +224,13 @@ std::vector<WeightedTerm> with_rater_choice(std::vector<WeightedTerm> terms, con
   }
   bool any = false;
   for (WeightedTerm& t : terms) {
-    if (!reads_human(*t.term)) continue;
+    if (!reads(*t.term, "human")) continue;
     any = true;
     if (choice == RaterChoice::MeanLoss)
-      t.term = std::make_shared<MeanOverRatersTerm>(t.term);
+      t.term = std::make_shared<MeanOverRatersTerm>(t.term, settings.per_rater_annotations);
     else
-      t.term = std::make_shared<AggregatedRatersTerm>(t.term, choice, settings.consensus_level, seed);
+      t.term = std::make_shared<AggregatedRatersTerm>(t.term, choice, settings.consensus_level, seed,
+                                                      settings.per_rater_annotations);
   }
   if (!any)
     throw UsageError("--raters " + settings.choice + " replaces the human annotation of the explanation term, and " +

@@ -4,7 +4,8 @@
 // human annotation ("human") the aggregated rater mask instead; mean-loss evaluates such a term once per
 // available rater and averages; magi replaces the method's explanation terms by MAGI's generation and
 // explanation losses, with the MAGI model a submodule of the term (so the classifier's optimizer trains it and
-// its checkpoint saves it). The per-rater targets are "raters" [P, R, spatial...] and "rater_present" [P, R].
+// its checkpoint saves it). The per-rater targets are "raters" [P, R, spatial...] and "rater_present" [P, R], and
+// with per-rater imputation "rater_imputed" and "rater_weight" [P, R, spatial...].
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct RaterSettings {
   MagiOptions magi;               // magi: sizes; annotators 0 = the dataset's rater slots
   double kl_weight = 0.01;        // magi: weight of the KL terms in the generation loss
   bool balance_lesion = true;     // magi: lesion-balanced L1 in the generation loss (docs/raters.md)
+  // random and mean-loss: a term's imputed annotation and weights are the rater's own ("rater_imputed",
+  // "rater_weight": annotations.h5 imputed per rater) rather than /mask's. Set by the trainer from annotations.h5.
+  bool per_rater_annotations = false;
 };
 
 // The names --raters accepts; std::invalid_argument listing them for anything else.

@@ -116,9 +116,10 @@ std::vector<std::string> log_columns(const ClassifierObjective& objective, const
   return columns;
 }
 
-bool reads_annotations_file(const ClassifierObjective& objective) {
-  for (const std::string& name : objective.targets())
-    if (name == "imputed" || name == "weight") return true;
+bool reads_annotations_file(const std::vector<WeightedTerm>& terms) {
+  for (const WeightedTerm& t : terms)
+    for (const std::string& name : t.term->targets())
+      if (name == "imputed" || name == "weight") return true;
   return false;
 }
 
@@ -169,16 +170,9 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     throw InputError(options.dataset_path + ": has no /raters (0 rater slots); --raters " + options.raters.choice +
                      " needs each rater's mask");
 
-  // Weights and the objective's own parameters start from the seed alone.
-  seed_torch(derive_seed(options.seed, kInitStream));
-  ResNet18 model(architecture_network(method, options)), best_model(architecture_network(method, options));
-  auto objective = std::make_shared<ClassifierObjective>(
-      with_rater_choice(method.make_terms(options.method_settings), method.name, method.dims, options.raters,
-                        static_cast<std::int64_t>(dataset.layout().raters), options.seed));
-  MagiModel* magi = magi_model_of(objective->terms());
-
+  std::vector<WeightedTerm> method_terms = method.make_terms(options.method_settings);
   std::unique_ptr<AnnotationReader> annotations;
-  if (reads_annotations_file(*objective)) {
+  if (options.raters.choice != "magi" && reads_annotations_file(method_terms)) {
     if (options.annotations_path.empty())
       throw UsageError("--method " + method.name + " needs --annotations FILE (annotations.h5)");
     annotations = std::make_unique<AnnotationReader>(options.annotations_path);
@@ -186,6 +180,25 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     log_warn("--method ", method.name, options.raters.choice == "none" ? "" : " --raters " + options.raters.choice,
              " does not read annotations; ignoring ", options.annotations_path);
   }
+  RaterSettings raters = options.raters;
+  if (annotations && (raters.choice == "random" || raters.choice == "mean-loss")) {
+    raters.per_rater_annotations = annotations->raters() > 0;
+    if (raters.per_rater_annotations)
+      log_info("--raters ", raters.choice, ": each rater's own imputed annotation and weights (",
+               options.annotations_path, " was imputed per rater)");
+    else
+      log_warn("--raters ", raters.choice, ": ", options.annotations_path,
+               " has no per-rater imputation, so every rater gets /mask's imputed annotation and weights "
+               "(due-impute-annotations --per-rater imputes each rater's slices)");
+  }
+
+  // Weights and the objective's own parameters start from the seed alone.
+  seed_torch(derive_seed(options.seed, kInitStream));
+  ResNet18 model(architecture_network(method, options)), best_model(architecture_network(method, options));
+  auto objective = std::make_shared<ClassifierObjective>(with_rater_choice(
+      std::move(method_terms), method.name, method.dims, raters, static_cast<std::int64_t>(dataset.layout().raters),
+      options.seed));
+  MagiModel* magi = magi_model_of(objective->terms());
 
   ClassifierArchitecture architecture;
   architecture.network = architecture_network(method, options);

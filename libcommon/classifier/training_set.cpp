@@ -8,7 +8,9 @@ namespace due {
 namespace {
 
 // Targets that come from annotations.h5.
-bool from_annotations(const std::string& name) { return name == "imputed" || name == "weight"; }
+bool from_annotations(const std::string& name) {
+  return name == "imputed" || name == "weight" || name == "rater_imputed" || name == "rater_weight";
+}
 
 // A copy of uint8 values as float32 0/1.
 torch::Tensor float_copy(const std::vector<std::uint8_t>& values) {
@@ -35,18 +37,34 @@ torch::Tensor carried_human_annotation(const DatasetSample& sample, const Volume
   return volume_tensor(sample.mask, shape).index_select(0, nearest_annotated_index(sample));
 }
 
+// [R, D, H, W] per-rater volumes cut to the network's view: [R, H, W] for a 2D method.
+torch::Tensor rater_view(const torch::Tensor& volumes, const ClassifierArchitecture& architecture) {
+  if (architecture.network.dims == 2)
+    return volumes.select(1, static_cast<std::int64_t>(architecture.slice)).contiguous();
+  return volumes;
+}
+
+std::vector<std::int64_t> rater_volume_shape(std::size_t raters, const VolumeShape& shape) {
+  return {static_cast<std::int64_t>(raters), static_cast<std::int64_t>(shape.depth),
+          static_cast<std::int64_t>(shape.height), static_cast<std::int64_t>(shape.width)};
+}
+
 // [R, spatial...]: each rater's mask carried like the human annotation (a rater's own masks are only known on the
 // annotated slices as well), cut to the network's view.
 torch::Tensor carried_rater_masks(const DatasetSample& sample, const VolumeShape& shape, std::size_t raters,
                                   const ClassifierArchitecture& architecture) {
-  const auto R = static_cast<std::int64_t>(raters);
-  const torch::Tensor masks =
-      float_copy(sample.raters)
-          .view({R, static_cast<std::int64_t>(shape.depth), static_cast<std::int64_t>(shape.height),
-                 static_cast<std::int64_t>(shape.width)})
-          .index_select(1, nearest_annotated_index(sample));
-  if (architecture.network.dims == 2) return masks.select(1, static_cast<std::int64_t>(architecture.slice)).contiguous();
-  return masks;
+  return rater_view(float_copy(sample.raters).view(rater_volume_shape(raters, shape))
+                        .index_select(1, nearest_annotated_index(sample)),
+                    architecture);
+}
+
+// [R, spatial...]: each rater's own imputed annotation or weights (annotations.h5 imputed per rater).
+torch::Tensor per_rater_annotation(const std::vector<float>& values, const VolumeShape& shape, std::size_t raters,
+                                   const ClassifierArchitecture& architecture) {
+  return rater_view(torch::from_blob(const_cast<float*>(values.data()), rater_volume_shape(raters, shape),
+                                     torch::kFloat32)
+                        .clone(),
+                    architecture);
 }
 
 }  // namespace
@@ -74,6 +92,13 @@ TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<st
     throw InputError(dataset.path() + ": has no /raters (0 rater slots); --raters needs each rater's mask");
   if (needs_annotations && !(annotations->shape() == shape))
     throw InputError(annotations->path() + ": volumes are not the shape of " + dataset.path() + "'s");
+  bool needs_rater_annotations = false;
+  for (const std::string& name : target_names)
+    needs_rater_annotations = needs_rater_annotations || name == "rater_imputed" || name == "rater_weight";
+  if (needs_rater_annotations && annotations->raters() != dataset.layout().raters)
+    throw InputError(annotations->path() + ": imputed for " + std::to_string(annotations->raters()) + " rater slots, " +
+                     dataset.path() + " has " + std::to_string(dataset.layout().raters) +
+                     " (due-impute-annotations --per-rater)");
   TrainingSet set;
   for (std::size_t index : indices) {
     const DatasetSample sample = dataset.read(index);
@@ -88,12 +113,18 @@ TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<st
         if (row.annotated_slices != sample.annotated_slices)
           throw InputError(annotations->path() + ": sample '" + sample.id +
                            "' has other annotated slices than in " + dataset.path() + " (made for another dataset?)");
+        if (needs_rater_annotations && row.rater_present != sample.rater_present)
+          throw InputError(annotations->path() + ": sample '" + sample.id + "' has other raters present than in " +
+                           dataset.path());
       }
       for (const std::string& name : target_names) {
         if (name == "raters")
           targets[name] = carried_rater_masks(sample, shape, dataset.layout().raters, architecture);
         else if (name == "rater_present")
           targets[name] = float_copy(sample.rater_present);
+        else if (name == "rater_imputed" || name == "rater_weight")
+          targets[name] = per_rater_annotation(name == "rater_imputed" ? row.rater_annotation : row.rater_weight,
+                                               shape, annotations->raters(), architecture);
         else
           targets[name] = network_view(target_volume(name, sample, shape, needs_annotations ? &row : nullptr), architecture);
       }

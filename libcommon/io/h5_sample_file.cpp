@@ -319,7 +319,10 @@ SampleFileReader::SampleFileReader(const std::string& path, const std::string& s
     Impl::Column c;
     c.type = spec.type;
     try {
-      if (!impl_->file.nameExists(spec.name)) throw InputError(path + ": missing dataset '/" + spec.name + "'");
+      if (!impl_->file.nameExists(spec.name)) {
+        if (spec.optional) continue;
+        throw InputError(path + ": missing dataset '/" + spec.name + "'");
+      }
       c.dataset = impl_->file.openDataSet(spec.name);
       const H5T_class_t type_class = c.dataset.getTypeClass();
       const std::size_t type_size = c.dataset.getDataType().getSize();
@@ -364,6 +367,10 @@ std::size_t SampleFileReader::rows() const { return impl_->rows; }
 
 const std::vector<std::size_t>& SampleFileReader::sample_shape(const std::string& column) const {
   return impl_->column(column).sample_shape;
+}
+
+bool SampleFileReader::has_column(const std::string& column) const {
+  return impl_->columns.count(column) > 0;
 }
 
 std::size_t SampleFileReader::sample_elements(const std::string& column) const {

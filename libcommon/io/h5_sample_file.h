@@ -19,6 +19,8 @@ struct ColumnSpec {
   std::string name;                      // dataset path without the leading '/'
   ElementType type;
   std::vector<std::size_t> sample_shape; // shape of one row; for readers, 0 means "any extent"
+  // Readers only: a file without this dataset is accepted (files written before the column existed).
+  bool optional = false;
 };
 
 class SampleFileWriter {
@@ -67,6 +69,8 @@ class SampleFileReader {
   // The extents of one row as stored.
   const std::vector<std::size_t>& sample_shape(const std::string& column) const;
   std::size_t sample_elements(const std::string& column) const;
+  // False for an optional column the file does not have.
+  bool has_column(const std::string& column) const;
 
   // Reads `count` consecutive rows starting at `first` into `out` (count * sample_elements values).
   void read_rows(const std::string& column, std::size_t first, std::size_t count, float* out) const;

@@ -19,11 +19,19 @@ std::vector<ColumnSpec> variance_columns(const VolumeShape& s) {
           {"annotated_slices", ElementType::UInt8, {s.depth}}};
 }
 
-std::vector<ColumnSpec> annotation_columns(const VolumeShape& s) {
-  return {{"id", ElementType::String, {}},
-          {"annotation", ElementType::Float32, dims(s)},
-          {"weight", ElementType::Float32, dims(s)},
-          {"annotated_slices", ElementType::UInt8, {s.depth}}};
+// The per-rater columns are written only with raters > 0; readers take them as optional (any R).
+std::vector<ColumnSpec> annotation_columns(const VolumeShape& s, std::size_t raters, bool reading) {
+  std::vector<ColumnSpec> columns{{"id", ElementType::String, {}},
+                                  {"annotation", ElementType::Float32, dims(s)},
+                                  {"weight", ElementType::Float32, dims(s)},
+                                  {"annotated_slices", ElementType::UInt8, {s.depth}}};
+  if (raters > 0 || reading) {
+    const std::vector<std::size_t> per_rater{raters, s.depth, s.height, s.width};
+    columns.push_back({"rater_annotation", ElementType::Float32, per_rater, true});
+    columns.push_back({"rater_weight", ElementType::Float32, per_rater, true});
+    columns.push_back({"rater_present", ElementType::UInt8, {raters}, true});
+  }
+  return columns;
 }
 
 std::vector<ColumnSpec> explanation_columns(const VolumeShape& s) {
@@ -53,7 +61,11 @@ StageFileReader::StageFileReader(const std::string& path, const char* schema, co
   const auto& s = file_.sample_shape(volume_column);
   shape_ = VolumeShape{s.at(0), s.at(1), s.at(2)};
   for (const ColumnSpec& column : columns) {
+    if (!file_.has_column(column.name)) continue;
     const auto& stored = file_.sample_shape(column.name);
+    if (column.sample_shape.size() == 4 && std::vector<std::size_t>(stored.begin() + 1, stored.end()) != dims(shape_))
+      throw InputError(path + ": column '" + column.name + "' does not hold volumes of the shape of '" + volume_column +
+                       "'");
     if (column.sample_shape.size() == 3 && stored != dims(shape_))
       throw InputError(path + ": column '" + column.name + "' does not have the volume shape of '" + volume_column + "'");
     if (column.name == "annotated_slices" && stored.at(0) != shape_.depth)
@@ -110,9 +122,12 @@ VarianceRow VarianceReader::read(std::size_t row) const {
 }
 
 AnnotationWriter::AnnotationWriter(const std::string& final_path, const VolumeShape& shape,
-                                   const Provenance& provenance, const FileAttributes& attributes, int gzip_level)
+                                   const Provenance& provenance, const FileAttributes& attributes, int gzip_level,
+                                   std::size_t raters)
     : shape_(shape),
-      writer_(final_path, kAnnotationsSchema, kStageFileSchemaVersion, annotation_columns(shape), gzip_level) {
+      raters_(raters),
+      writer_(final_path, kAnnotationsSchema, kStageFileSchemaVersion, annotation_columns(shape, raters, false),
+              gzip_level) {
   start(writer_, provenance, attributes);
 }
 
@@ -124,11 +139,29 @@ void AnnotationWriter::append(const AnnotationRow& row) {
   writer_.put("annotation", row.annotation.data());
   writer_.put("weight", row.weight.data());
   writer_.put("annotated_slices", row.annotated_slices.data());
+  if (raters_ > 0) {
+    require_size("rater_annotation", row.rater_annotation.size(), raters_ * shape_.voxels(), row.id);
+    require_size("rater_weight", row.rater_weight.size(), raters_ * shape_.voxels(), row.id);
+    require_size("rater_present", row.rater_present.size(), raters_, row.id);
+    writer_.put("rater_annotation", row.rater_annotation.data());
+    writer_.put("rater_weight", row.rater_weight.data());
+    writer_.put("rater_present", row.rater_present.data());
+  }
   writer_.end_row();
 }
 
 AnnotationReader::AnnotationReader(const std::string& path)
-    : StageFileReader(path, kAnnotationsSchema, annotation_columns({}), "annotation") {}
+    : StageFileReader(path, kAnnotationsSchema, annotation_columns({}, 0, true), "annotation") {
+  const bool any = file_.has_column("rater_annotation") || file_.has_column("rater_weight") ||
+                   file_.has_column("rater_present");
+  if (!any) return;
+  if (!file_.has_column("rater_annotation") || !file_.has_column("rater_weight") || !file_.has_column("rater_present"))
+    throw InputError(path + ": has only some of /rater_annotation, /rater_weight and /rater_present");
+  raters_ = file_.sample_shape("rater_present").at(0);
+  for (const char* column : {"rater_annotation", "rater_weight"})
+    if (file_.sample_shape(column).at(0) != raters_)
+      throw InputError(path + ": /" + column + " does not have the rater slots of /rater_present");
+}
 
 AnnotationRow AnnotationReader::read(std::size_t row) const {
   AnnotationRow r;
@@ -139,6 +172,14 @@ AnnotationRow AnnotationReader::read(std::size_t row) const {
   file_.read_rows("annotation", row, 1, r.annotation.data());
   file_.read_rows("weight", row, 1, r.weight.data());
   file_.read_rows("annotated_slices", row, 1, r.annotated_slices.data());
+  if (raters_ > 0) {
+    r.rater_annotation.resize(raters_ * shape_.voxels());
+    r.rater_weight.resize(raters_ * shape_.voxels());
+    r.rater_present.resize(raters_);
+    file_.read_rows("rater_annotation", row, 1, r.rater_annotation.data());
+    file_.read_rows("rater_weight", row, 1, r.rater_weight.data());
+    file_.read_rows("rater_present", row, 1, r.rater_present.data());
+  }
   return r;
 }
 

@@ -32,6 +32,11 @@ struct AnnotationRow {
   std::vector<float> annotation;               // D*H*W in [0, 1]
   std::vector<float> weight;                   // D*H*W in [0, 1]
   std::vector<std::uint8_t> annotated_slices;  // D
+  // Per-rater imputation (due-impute-annotations --per-rater), empty otherwise: each rater slot's own annotated
+  // slices imputed and weighted alone, R*D*H*W (zeros for an absent rater), and dataset.h5's /rater_present.
+  std::vector<float> rater_annotation;
+  std::vector<float> rater_weight;
+  std::vector<std::uint8_t> rater_present;     // R
 };
 
 struct ExplanationRow {
@@ -89,14 +94,16 @@ class VarianceReader : public StageFileReader {
 
 class AnnotationWriter {
  public:
+  // `raters` > 0 adds the per-rater columns, which every row must then fill.
   AnnotationWriter(const std::string& final_path, const VolumeShape& shape, const Provenance& provenance,
-                   const FileAttributes& attributes, int gzip_level);
+                   const FileAttributes& attributes, int gzip_level, std::size_t raters = 0);
   void append(const AnnotationRow& row);
   std::size_t size() const { return writer_.rows(); }
   void commit() { writer_.commit(); }
 
  private:
   VolumeShape shape_;
+  std::size_t raters_;
   SampleFileWriter writer_;
 };
 
@@ -104,6 +111,11 @@ class AnnotationReader : public StageFileReader {
  public:
   explicit AnnotationReader(const std::string& path);
   AnnotationRow read(std::size_t row) const;
+  // Rater slots of the per-rater imputation; 0 when the file has none.
+  std::size_t raters() const { return raters_; }
+
+ private:
+  std::size_t raters_ = 0;
 };
 
 class ExplanationWriter {

@@ -24,6 +24,7 @@ namespace due {
 namespace {
 
 constexpr std::uint64_t kLatentStream = 0x494d'0001;  // derive_seed stream of NP-VAE latent samples
+constexpr std::uint64_t kRaterStream = 0x494d'0002;   // per-rater draws, derived from the sample's own seeds
 
 enum class Interpolator { Diffusion, Linear, Shape };
 enum class Uncertainty { NpVae, Diffusion, None };
@@ -37,6 +38,7 @@ struct ImputeSettings {
   std::int64_t npvae_batch_size = 0;
   std::string export_nifti;
   int gzip_level = 1;
+  bool per_rater = false;
 };
 
 ImputeSettings settings_from(const Config& config) {
@@ -69,6 +71,7 @@ ImputeSettings settings_from(const Config& config) {
   s.npvae_batch_size = config.get_int("impute.npvae_batch_size");
   if (s.npvae_batch_size < 1) config.fail("impute.npvae_batch_size", "must be >= 1");
   s.export_nifti = config.get_string("impute.export_nifti");
+  s.per_rater = config.get_bool("impute.per_rater");
   const std::int64_t gzip = config.get_int("io.gzip_level");
   if (gzip < 0 || gzip > 9) config.fail("io.gzip_level", "must be in 0..9");
   s.gzip_level = static_cast<int>(gzip);
@@ -95,6 +98,9 @@ Sources open_sources(const ImputeSettings& s, const Config& config, const Impute
                        " diffusion needs either --variance FILE (variance.h5 from due-sample-variance) or --model "
                        "FILE (interpolator.pt, sampled on the fly), not both");
     if (!paths.variance.empty()) {
+      if (s.per_rater)
+        throw UsageError("--per-rater with diffusion needs --model FILE (interpolator.pt, each rater sampled on the "
+                         "fly): --variance " + paths.variance + " holds the imputation of /mask only");
       sources.variance.emplace(paths.variance);
       if (!(sources.variance->shape() == shape))
         throw InputError(paths.variance + ": volumes are not of the shape of " + paths.data + "'s");
@@ -143,6 +149,52 @@ std::vector<float> dense_annotation(const ImputeSettings& s, const std::vector<f
   return dense;
 }
 
+// The diffusion mean and variance of `sparse` sampled here with `seed` (the interpolator given by --model).
+VarianceRow sample_on_the_fly(Sources& sources, const DatasetSample& sample, const std::vector<float>& sparse,
+                              const VolumeShape& shape, std::uint64_t seed, const torch::Device& device) {
+  FillingJob job;
+  job.annotated_slices = sample.annotated_slices;
+  job.sparse = sparse;
+  job.seed = seed;
+  FilledVolume filled = fill_gaps(*sources.interpolator->model, sources.interpolator->architecture.prediction,
+                                  *sources.schedule, shape, {job}, sources.sampling.filling, device)[0];
+  return VarianceRow{sample.id, std::move(filled.mean), std::move(filled.variance), sample.annotated_slices};
+}
+
+struct Imputed {
+  std::vector<float> annotation, weight;
+};
+
+// The dense annotation and weight of one set of annotated slices (`sparse`): of /mask, or of one rater's mask.
+// `row` is the diffusion's mean and variance of these slices when the interpolator or uncertainty needs them.
+// `what` names the source in errors ("sample 'id'", "sample 'id' rater 2").
+Imputed impute(const ImputeSettings& s, Sources& sources, const ImputeAnnotationsPaths& paths,
+               const DatasetSample& sample, const VolumeShape& shape, const std::vector<float>& sparse,
+               std::optional<VarianceRow> row, std::optional<std::uint64_t> latent_seed, const std::string& what,
+               const torch::Device& device) {
+  Imputed out;
+  out.annotation = dense_annotation(s, sparse, sample, shape, row);
+  if (s.uncertainty == Uncertainty::None) {
+    out.weight.assign(shape.voxels(), 1.f);
+    return out;
+  }
+  std::vector<float> uncertainty;
+  if (s.uncertainty == Uncertainty::Diffusion)
+    uncertainty = std::move(row->variance);
+  else
+    uncertainty = predict_volume_variance(*sources.npvae->model, sparse, shape, sample.annotated_slices, device,
+                                          s.npvae_batch_size, latent_seed);
+  try {
+    out.weight = uncertainty_weights(uncertainty, shape, sample.annotated_slices, s.weights);
+  } catch (const std::invalid_argument& e) {
+    const std::string& source = s.uncertainty != Uncertainty::Diffusion ? paths.npvae
+                                : sources.variance                      ? paths.variance
+                                                                        : paths.model;
+    throw InputError(source + ": " + what + ": " + e.what());
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& paths) {
@@ -173,7 +225,14 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
     attributes["npvae"] = paths.npvae;
     attributes["npvae_latent"] = settings.sample_latent ? "sample" : "mean";
   }
-  AnnotationWriter writer(paths.out, shape, context.provenance(), attributes, settings.gzip_level);
+  const std::size_t raters = settings.per_rater ? dataset.layout().raters : 0;
+  if (settings.per_rater) {
+    if (raters == 0)
+      throw InputError(paths.data + ": has no /raters (0 rater slots); --per-rater imputes each rater's mask");
+    attributes["per_rater"] = "true";
+    log_info("imputing each of the ", raters, " rater slots' annotated slices alone as well (--per-rater)");
+  }
+  AnnotationWriter writer(paths.out, shape, context.provenance(), attributes, settings.gzip_level, raters);
 
   const std::vector<std::uint8_t> labels = dataset.labels();
   std::vector<std::size_t> positives;
@@ -185,6 +244,9 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
   double gap_weight_sum = 0, gap_voxels = 0;
   for (std::size_t index : positives) {
     const DatasetSample sample = dataset.read(index);
+    const std::vector<float> sparse = sparse_annotation(sample.mask, sample.annotated_slices);
+    const std::uint64_t fill_seed = filling_seed(context.seed, index);
+    const std::uint64_t latent_seed = derive_seed(context.seed, kLatentStream, index);
     std::optional<VarianceRow> row;
     if (sources.variance) {
       row = sources.variance->read(sources.variance->require(sample.id));
@@ -192,36 +254,37 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
         throw InputError(paths.variance + ": row '" + sample.id + "' was filled for other annotated slices than " +
                          paths.data + " has");
     } else if (sources.interpolator) {
-      FillingJob job;
-      job.annotated_slices = sample.annotated_slices;
-      job.sparse = sparse_annotation(sample.mask, sample.annotated_slices);
-      job.seed = filling_seed(context.seed, index);
-      FilledVolume filled = fill_gaps(*sources.interpolator->model, sources.interpolator->architecture.prediction,
-                                      *sources.schedule, shape, {job}, sources.sampling.filling, device)[0];
-      row = VarianceRow{sample.id, std::move(filled.mean), std::move(filled.variance), sample.annotated_slices};
+      row = sample_on_the_fly(sources, sample, sparse, shape, fill_seed, device);
     }
-    const std::vector<float> sparse = sparse_annotation(sample.mask, sample.annotated_slices);
+    const std::optional<std::uint64_t> no_seed;
+    Imputed imputed = impute(settings, sources, paths, sample, shape, sparse, std::move(row),
+                             settings.sample_latent ? latent_seed : no_seed, "sample '" + sample.id + "'", device);
     AnnotationRow out;
     out.id = sample.id;
     out.annotated_slices = sample.annotated_slices;
-    out.annotation = dense_annotation(settings, sparse, sample, shape, row);
-    if (settings.uncertainty == Uncertainty::None) {
-      out.weight.assign(shape.voxels(), 1.f);
-    } else {
-      std::vector<float> uncertainty;
-      if (settings.uncertainty == Uncertainty::Diffusion) {
-        uncertainty = std::move(row->variance);
-      } else {
-        std::optional<std::uint64_t> latent_seed;
-        if (settings.sample_latent) latent_seed = derive_seed(context.seed, kLatentStream, index);
-        uncertainty = predict_volume_variance(*sources.npvae->model, sparse, shape, sample.annotated_slices, device,
-                                              settings.npvae_batch_size, latent_seed);
-      }
-      try {
-        out.weight = uncertainty_weights(uncertainty, shape, sample.annotated_slices, settings.weights);
-      } catch (const std::invalid_argument& e) {
-        throw InputError((settings.uncertainty == Uncertainty::Diffusion ? paths.variance : paths.npvae) +
-                         ": sample '" + sample.id + "': " + e.what());
+    out.annotation = std::move(imputed.annotation);
+    out.weight = std::move(imputed.weight);
+    if (raters > 0) {
+      const std::size_t voxels = shape.voxels();
+      out.rater_present = sample.rater_present;
+      out.rater_annotation.assign(raters * voxels, 0.f);
+      out.rater_weight.assign(raters * voxels, 0.f);
+      for (std::size_t r = 0; r < raters; ++r) {
+        if (!sample.rater_present[r]) continue;
+        const std::vector<std::uint8_t> mask(sample.raters.begin() + static_cast<std::ptrdiff_t>(r * voxels),
+                                             sample.raters.begin() + static_cast<std::ptrdiff_t>((r + 1) * voxels));
+        const std::vector<float> rater_sparse = sparse_annotation(mask, sample.annotated_slices);
+        std::optional<VarianceRow> rater_row;
+        if (sources.interpolator)
+          rater_row = sample_on_the_fly(sources, sample, rater_sparse, shape, derive_seed(fill_seed, kRaterStream, r),
+                                        device);
+        const Imputed rater = impute(settings, sources, paths, sample, shape, rater_sparse, std::move(rater_row),
+                                     settings.sample_latent ? derive_seed(latent_seed, kRaterStream, r) : no_seed,
+                                     "sample '" + sample.id + "' rater " + std::to_string(r), device);
+        std::copy(rater.annotation.begin(), rater.annotation.end(),
+                  out.rater_annotation.begin() + static_cast<std::ptrdiff_t>(r * voxels));
+        std::copy(rater.weight.begin(), rater.weight.end(),
+                  out.rater_weight.begin() + static_cast<std::ptrdiff_t>(r * voxels));
       }
     }
     const std::size_t plane = shape.height * shape.width;

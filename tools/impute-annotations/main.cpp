@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   cli.add_config_flag("interpolator", "impute.interpolator", "diffusion (the mean of variance.h5) | linear | shape");
   cli.add_config_flag("uncertainty", "impute.uncertainty", "npvae | diffusion (the variance of variance.h5) | none");
   cli.add_config_flag("weight-normalisation", "impute.weight_normalisation", "gap | volume");
+  cli.add_switch_flag("per-rater", "impute.per_rater",
+                      "also impute each rater slot of /raters from its own annotated slices (for due-train-classifier\n"
+                      "--method due --raters random|mean-loss); diffusion then needs --model, not --variance");
   cli.add_config_flag("export-nifti", "impute.export_nifti",
                       "also write ID_annotation.nii.gz and ID_weight.nii.gz of every sample into DIR");
   cli.set_epilog(
