@@ -18,6 +18,7 @@
 #include "metrics/classification.h"
 #include "metrics/explanation.h"
 #include "nn/checkpoint.h"
+#include "nn/fused_adam.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
@@ -214,8 +215,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   objective->to(device);
   std::vector<torch::Tensor> parameters = model->parameters();
   for (const torch::Tensor& p : objective->parameters()) parameters.push_back(p);
-  torch::optim::Adam optimizer(parameters,
-                               torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
+  FusedAdam optimizer(parameters, torch::optim::AdamOptions(options.learning_rate).weight_decay(options.weight_decay));
 
   const std::vector<std::size_t> train_indices = dataset.indices_of_split(kTrain);
   const std::vector<std::size_t> validation_indices = dataset.indices_of_split(kValidation);

@@ -142,6 +142,7 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     const std::int64_t seed = config.get_int("seed");
     if (seed < 0) config.fail("seed", "must be >= 0");
     context.seed = static_cast<std::uint64_t>(seed);
+    keep_freed_memory();
     context.threads = configure_threads(static_cast<int>(config.get_int("threads")));
     context.device = resolve_device(config.get_string("device"));
     seed_torch(context.seed);

@@ -6,6 +6,7 @@
 #include "cli/config.h"
 #include "diffusion/schedule.h"
 #include "nn/checkpoint.h"
+#include "nn/fused_adam.h"
 #include "util/seeding.h"
 #include "util/torch_runtime.h"
 
@@ -76,8 +77,7 @@ InterpolatorTrainer::InterpolatorTrainer(const InterpolatorArchitecture& archite
   copy_parameters(*model_, *ema_);
   ema_->eval();
   for (auto& p : ema_->parameters()) p.set_requires_grad(false);
-  optimizer_ = std::make_unique<torch::optim::Adam>(model_->parameters(),
-                                                    torch::optim::AdamOptions(config.learning_rate));
+  optimizer_ = std::make_unique<FusedAdam>(model_->parameters(), torch::optim::AdamOptions(config.learning_rate));
   const NoiseSchedule schedule(architecture.schedule);
   std::vector<float> a(schedule.steps()), b(schedule.steps());
   for (std::size_t t = 0; t < schedule.steps(); ++t) {

@@ -195,6 +195,34 @@ Imputed impute(const ImputeSettings& s, Sources& sources, const ImputeAnnotation
   return out;
 }
 
+// Each present rater slot's annotated slices imputed alone into out.rater_* (zeros for an absent slot). The
+// slot's draws come from the sample's seeds and the slot, so they differ from /mask's and from each other's.
+void impute_each_rater(const ImputeSettings& s, Sources& sources, const ImputeAnnotationsPaths& paths,
+                       const DatasetSample& sample, const VolumeShape& shape, std::size_t raters,
+                       std::uint64_t fill_seed, std::uint64_t latent_seed, const torch::Device& device,
+                       AnnotationRow& out) {
+  const std::size_t voxels = shape.voxels();
+  out.rater_present = sample.rater_present;
+  out.rater_annotation.assign(raters * voxels, 0.f);
+  out.rater_weight.assign(raters * voxels, 0.f);
+  for (std::size_t r = 0; r < raters; ++r) {
+    if (!sample.rater_present[r]) continue;
+    const auto first = static_cast<std::ptrdiff_t>(r * voxels);
+    const std::vector<std::uint8_t> mask(sample.raters.begin() + first,
+                                         sample.raters.begin() + first + static_cast<std::ptrdiff_t>(voxels));
+    const std::vector<float> sparse = sparse_annotation(mask, sample.annotated_slices);
+    std::optional<VarianceRow> row;
+    if (sources.interpolator)
+      row = sample_on_the_fly(sources, sample, sparse, shape, derive_seed(fill_seed, kRaterStream, r), device);
+    std::optional<std::uint64_t> rater_latent_seed;
+    if (s.sample_latent) rater_latent_seed = derive_seed(latent_seed, kRaterStream, r);
+    const Imputed imputed = impute(s, sources, paths, sample, shape, sparse, std::move(row), rater_latent_seed,
+                                   "sample '" + sample.id + "' rater " + std::to_string(r), device);
+    std::copy(imputed.annotation.begin(), imputed.annotation.end(), out.rater_annotation.begin() + first);
+    std::copy(imputed.weight.begin(), imputed.weight.end(), out.rater_weight.begin() + first);
+  }
+}
+
 }  // namespace
 
 int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& paths) {
@@ -256,37 +284,17 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
     } else if (sources.interpolator) {
       row = sample_on_the_fly(sources, sample, sparse, shape, fill_seed, device);
     }
-    const std::optional<std::uint64_t> no_seed;
-    Imputed imputed = impute(settings, sources, paths, sample, shape, sparse, std::move(row),
-                             settings.sample_latent ? latent_seed : no_seed, "sample '" + sample.id + "'", device);
+    std::optional<std::uint64_t> mask_latent_seed;
+    if (settings.sample_latent) mask_latent_seed = latent_seed;
+    Imputed imputed = impute(settings, sources, paths, sample, shape, sparse, std::move(row), mask_latent_seed,
+                             "sample '" + sample.id + "'", device);
     AnnotationRow out;
     out.id = sample.id;
     out.annotated_slices = sample.annotated_slices;
     out.annotation = std::move(imputed.annotation);
     out.weight = std::move(imputed.weight);
-    if (raters > 0) {
-      const std::size_t voxels = shape.voxels();
-      out.rater_present = sample.rater_present;
-      out.rater_annotation.assign(raters * voxels, 0.f);
-      out.rater_weight.assign(raters * voxels, 0.f);
-      for (std::size_t r = 0; r < raters; ++r) {
-        if (!sample.rater_present[r]) continue;
-        const std::vector<std::uint8_t> mask(sample.raters.begin() + static_cast<std::ptrdiff_t>(r * voxels),
-                                             sample.raters.begin() + static_cast<std::ptrdiff_t>((r + 1) * voxels));
-        const std::vector<float> rater_sparse = sparse_annotation(mask, sample.annotated_slices);
-        std::optional<VarianceRow> rater_row;
-        if (sources.interpolator)
-          rater_row = sample_on_the_fly(sources, sample, rater_sparse, shape, derive_seed(fill_seed, kRaterStream, r),
-                                        device);
-        const Imputed rater = impute(settings, sources, paths, sample, shape, rater_sparse, std::move(rater_row),
-                                     settings.sample_latent ? derive_seed(latent_seed, kRaterStream, r) : no_seed,
-                                     "sample '" + sample.id + "' rater " + std::to_string(r), device);
-        std::copy(rater.annotation.begin(), rater.annotation.end(),
-                  out.rater_annotation.begin() + static_cast<std::ptrdiff_t>(r * voxels));
-        std::copy(rater.weight.begin(), rater.weight.end(),
-                  out.rater_weight.begin() + static_cast<std::ptrdiff_t>(r * voxels));
-      }
-    }
+    if (raters > 0)
+      impute_each_rater(settings, sources, paths, sample, shape, raters, fill_seed, latent_seed, device, out);
     const std::size_t plane = shape.height * shape.width;
     for (const Gap& gap : find_gaps(sample.annotated_slices)) {
       for (std::size_t i = (gap.before + 1) * plane; i < gap.after * plane; ++i) gap_weight_sum += out.weight[i];

@@ -16,6 +16,7 @@
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
+#include "nn/fused_adam.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
@@ -201,7 +202,7 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
   NpVae model(settings.architecture);
   model->to(device);
   model->train();
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(settings.learning_rate));
+  FusedAdam optimizer(model->parameters(), torch::optim::AdamOptions(settings.learning_rate));
 
   const std::string checkpoint_path = paths.out + ".checkpoint";
   std::int64_t step = 0;

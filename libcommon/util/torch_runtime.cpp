@@ -1,5 +1,9 @@
 #include "util/torch_runtime.h"
 
+#include <malloc.h>
+
+#include <cstdlib>
+#include <limits>
 #include <thread>
 
 #include <torch/torch.h>
@@ -7,6 +11,13 @@
 #include "util/errors.h"
 
 namespace due {
+
+void keep_freed_memory() {
+  const char* setting = std::getenv("DUE_KEEP_FREED_MEMORY");
+  if (setting && std::string(setting) == "0") return;
+  mallopt(M_MMAP_MAX, 0);  // every block from the heap, which free() keeps for reuse ...
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());  // ... rather than trimming it back to the kernel
+}
 
 int configure_threads(int requested) {
   if (requested < 0) throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(requested));
