@@ -64,23 +64,18 @@ TEST_CASE("stage files: variance, annotations and explanations round-trip and jo
   CHECK(annotations.read(0).rater_annotation.empty());
 
   // With per-rater imputation (3 slots): each row carries R volumes of annotation and weight, and the slots present.
+  due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1});
+  row.rater_annotation = ramp(72, 0.005f);
+  row.rater_weight = ramp(72, 0.002f);
+  row.rater_present = {1, 1};  // one slot short: refused, and the file is not committed
   {
     due::AnnotationWriter writer(dir.file("per-rater.h5"), shape, provenance, {}, 1, 3);
-    due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1});
-    row.rater_annotation = ramp(72, 0.005f);
-    row.rater_weight = ramp(72, 0.002f);
-    row.rater_present = {1, 0, 1};
-    writer.append(row);
-    row.rater_present = {1, 1};  // one slot short: refused, the file is not committed
     CHECK_THROWS_WITH(writer.append(row), Contains("rater_present"));
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("per-rater.h5")));
+  row.rater_present = {1, 0, 1};
   {
     due::AnnotationWriter writer(dir.file("per-rater.h5"), shape, provenance, {}, 1, 3);
-    due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), std::vector<float>(24, 1.f), {1, 0, 0, 1});
-    row.rater_annotation = ramp(72, 0.005f);
-    row.rater_weight = ramp(72, 0.002f);
-    row.rater_present = {1, 0, 1};
     writer.append(row);
     writer.commit();
   }
