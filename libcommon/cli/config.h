@@ -4,6 +4,7 @@
 // (bool, integer, number, string, list, map). A key absent from the schema, or a value of the
 // wrong type, is an InputError naming the key and where it came from.
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,17 @@ class Config {
 
   // Throws InputError "config: KEY (from ORIGIN): MESSAGE" — for range checks done by consumers.
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+
+  // The string at `key` read by `parse` (a name -> enum parser, say); its std::invalid_argument becomes
+  // fail(key, what).
+  template <class Parse>
+  auto parse_string(const std::string& key, Parse parse) const -> decltype(parse(std::string())) {
+    try {
+      return parse(get_string(key));
+    } catch (const std::invalid_argument& e) {
+      fail(key, e.what());
+    }
+  }
 
  private:
   YAML::Node lookup(const std::string& key) const;

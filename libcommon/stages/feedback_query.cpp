@@ -47,11 +47,7 @@ QuerySettings query_settings(const Config& config, const std::string& out_path) 
     if (size[a] < 1) config.fail("explain.query_cell_size", "every size must be >= 1");
     q.cell_size[a] = static_cast<std::size_t>(size[a]);
   }
-  try {
-    q.saliency = parse_saliency_kind(config.get_string("explain.query_saliency"));
-  } catch (const std::invalid_argument& e) {
-    config.fail("explain.query_saliency", e.what());
-  }
+  q.saliency = config.parse_string("explain.query_saliency", parse_saliency_kind);
   q.simulate = config.get_bool("explain.simulate_feedback");
   q.png_dir = config.get_string("explain.png_dir");
   if (q.png_dir.empty()) q.png_dir = std::filesystem::path(out_path).replace_extension("").string() + "_montages";

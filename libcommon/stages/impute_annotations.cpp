@@ -53,16 +53,8 @@ ImputeSettings settings_from(const Config& config) {
   else if (s.uncertainty_name == "diffusion") s.uncertainty = Uncertainty::Diffusion;
   else if (s.uncertainty_name == "none") s.uncertainty = Uncertainty::None;
   else config.fail("impute.uncertainty", "must be npvae, diffusion or none; got '" + s.uncertainty_name + "'");
-  try {
-    s.weights.normalisation = parse_weight_normalisation(config.get_string("impute.weight_normalisation"));
-  } catch (const std::invalid_argument& e) {
-    config.fail("impute.weight_normalisation", e.what());
-  }
-  try {
-    s.weights.formula = parse_weight_formula(config.get_string("impute.weight_formula"));
-  } catch (const std::invalid_argument& e) {
-    config.fail("impute.weight_formula", e.what());
-  }
+  s.weights.normalisation = config.parse_string("impute.weight_normalisation", parse_weight_normalisation);
+  s.weights.formula = config.parse_string("impute.weight_formula", parse_weight_formula);
   s.weights.uniform_range = config.get_float("impute.uniform_range");
   if (!(s.weights.uniform_range >= 0)) config.fail("impute.uniform_range", "must be >= 0");
   const std::string latent = config.get_string("impute.npvae_latent");

@@ -34,12 +34,10 @@ MethodSettings method_settings_from(const Config& config) {
 
 RaterSettings rater_settings_from(const Config& config) {
   RaterSettings r;
-  r.choice = config.get_string("classifier.raters.choice");
-  try {
-    check_rater_choice(r.choice);
-  } catch (const std::invalid_argument& e) {
-    config.fail("classifier.raters.choice", e.what());
-  }
+  r.choice = config.parse_string("classifier.raters.choice", [](const std::string& choice) {
+    check_rater_choice(choice);
+    return choice;
+  });
   r.consensus_level = config.get_float("classifier.raters.consensus_level");
   if (!(r.consensus_level > 0 && r.consensus_level <= 1))
     config.fail("classifier.raters.consensus_level", "must be in (0, 1]");
@@ -63,11 +61,7 @@ void reweight_settings_from(const Config& config, TrainerOptions& o) {
   ConsistencySettings& c = o.consistency;
   c.epsilon = positive(config, "classifier.reweight.epsilon", false);
   c.steps = at_least(config, "classifier.reweight.steps", 1);
-  try {
-    c.background = parse_consistency_background(config.get_string("classifier.reweight.background"));
-  } catch (const std::invalid_argument& e) {
-    config.fail("classifier.reweight.background", e.what());
-  }
+  c.background = config.parse_string("classifier.reweight.background", parse_consistency_background);
   c.attention_threshold = config.get_float("classifier.reweight.attention_threshold");
   if (!(c.attention_threshold > 0 && c.attention_threshold <= 1))
     config.fail("classifier.reweight.attention_threshold", "must be in (0, 1]");

@@ -54,11 +54,7 @@ TrainingSettings settings_from(const Config& config, const VolumeShape& shape) {
   if (a.levels < 0 || a.levels > 6) config.fail("npvae.levels", "must be in 0..6");
   a.position_frequencies = config.get_int("npvae.position_frequencies");
   if (a.position_frequencies < 0 || a.position_frequencies > 16) config.fail("npvae.position_frequencies", "must be in 0..16");
-  try {
-    a.reconstruction = parse_reconstruction(config.get_string("npvae.reconstruction"));
-  } catch (const std::invalid_argument& e) {
-    config.fail("npvae.reconstruction", e.what());
-  }
+  a.reconstruction = config.parse_string("npvae.reconstruction", parse_reconstruction);
   a.min_scale = config.get_float("npvae.min_scale");
   if (!(a.min_scale > 0)) config.fail("npvae.min_scale", "must be > 0");
   s.kl_weight = config.get_float("npvae.kl_weight");
