@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "metrics/slice_scoring.h"
 #include "nn/checkpoint.h"
 #include "nn/tensors.h"
 #include "util/errors.h"
@@ -56,6 +57,10 @@ std::vector<std::int64_t> ClassifierArchitecture::input_size() const {
   const auto h = static_cast<std::int64_t>(volume.height), w = static_cast<std::int64_t>(volume.width);
   if (network.dims == 2) return {h, w};
   return {static_cast<std::int64_t>(volume.depth), h, w};
+}
+
+std::size_t scored_slice(const ClassifierArchitecture& architecture) {
+  return architecture.network.dims == 2 ? architecture.slice : middle_slice(architecture.volume.depth);
 }
 
 torch::Tensor network_view(const torch::Tensor& volume, const ClassifierArchitecture& architecture) {

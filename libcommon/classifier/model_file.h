@@ -34,6 +34,10 @@ struct ClassifierArchitecture {
   std::vector<std::int64_t> input_size() const;
 };
 
+// The slice this classifier's explanations are scored on besides the volume (metrics/slice_scoring.h): a 2D
+// network's own slice; for a 3D network the middle slice, the one the 2D networks see, so all compare there.
+std::size_t scored_slice(const ClassifierArchitecture& architecture);
+
 // One sample's network input [1, spatial...]: the volume, or its slice `architecture.slice` for a 2D network.
 torch::Tensor network_input(const std::vector<float>& volume, const ClassifierArchitecture& architecture);
 // The same cut for a target volume [D, H, W] -> [spatial...].

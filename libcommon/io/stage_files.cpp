@@ -216,6 +216,27 @@ ExplanationRow ExplanationReader::read(std::size_t row) const {
   return r;
 }
 
+std::size_t ExplanationReader::score_slice() const {
+  const auto index_attribute = [&](const char* name) {
+    const std::string text = attribute(name);
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 9)
+      throw InputError(path() + ": attribute " + name + " '" + text + "' is not a slice index");
+    const std::size_t slice = std::stoul(text);
+    if (slice >= shape_.depth)
+      throw InputError(path() + ": attribute " + name + " " + text + " lies outside the " +
+                       std::to_string(shape_.depth) + " slices of its volumes");
+    return slice;
+  };
+  const bool scored = has_attribute("score_slice"), two_d = has_attribute("cam_slice");
+  if (!scored && !two_d)
+    throw InputError(path() + ": has no score_slice attribute (written before slice scoring); run due-explain again");
+  const std::size_t slice = index_attribute(scored ? "score_slice" : "cam_slice");
+  if (scored && two_d && index_attribute("cam_slice") != slice)
+    throw InputError(path() + ": score_slice " + std::to_string(slice) + " is not the slice its 2D maps fill (cam_slice " +
+                     attribute("cam_slice") + ")");
+  return slice;
+}
+
 std::vector<std::uint8_t> ExplanationReader::labels() const {
   std::vector<std::uint8_t> out(size());
   if (!out.empty()) file_.read_rows("label", 0, size(), out.data());

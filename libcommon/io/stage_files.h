@@ -139,6 +139,11 @@ class ExplanationReader : public StageFileReader {
   std::vector<std::uint8_t> labels() const;
   std::vector<std::uint8_t> predicted() const;
   std::vector<float> probabilities() const;  // N*2
+  // The depth index the explanations are scored on besides the volume (metrics/slice_scoring.h): the
+  // `score_slice` attribute, or for a 2D method's file written before it, `cam_slice` (the slice its map fills).
+  // InputError naming the file when neither is there (a 3D method's file from before slice scoring), when it is
+  // outside the volume, or when the two disagree.
+  std::size_t score_slice() const;
 };
 
 }  // namespace due

@@ -11,6 +11,7 @@
 #include "io/nifti_io.h"
 #include "io/png_writer.h"
 #include "io/stage_files.h"
+#include "metrics/slice_scoring.h"
 #include "nn/tensors.h"
 #include "stages/feedback_query.h"
 #include "util/errors.h"
@@ -121,12 +122,14 @@ int run_explain(ToolContext& context) {
                             {"dataset", data_path},
                             {"classifier_config", classifier.provenance.config_yaml}};
   if (architecture.network.dims == 2) attributes["cam_slice"] = std::to_string(architecture.slice);
+  // Recorded for every method, so that due-evaluate scores each on this slice without guessing.
+  const std::size_t score_slice = scored_slice(architecture);
+  attributes["score_slice"] = std::to_string(score_slice);
   ExplanationWriter writer(out_path, shape, context.provenance(), attributes, static_cast<int>(gzip_level));
 
   const std::vector<std::size_t> indices = dataset.indices_of_split(split);
   Progress progress("explaining", indices.size(), "samples");
   std::size_t positives = 0, correct = 0, montages = 0;
-  const std::size_t plane = shape.height * shape.width;
   for (std::size_t start = 0; start < indices.size(); start += static_cast<std::size_t>(batch_size)) {
     const std::vector<std::size_t> chunk(
         indices.begin() + static_cast<std::ptrdiff_t>(start),
@@ -145,12 +148,7 @@ int run_explain(ToolContext& context) {
       row.probability = tensor_values(probability[static_cast<std::int64_t>(i)]);
       row.predicted = static_cast<std::uint8_t>(predicted[static_cast<std::int64_t>(i)].item<std::int64_t>());
       const std::vector<float> cam = tensor_values(prediction.cam[static_cast<std::int64_t>(i)]);
-      if (architecture.network.dims == 2) {  // the slice's map in its place, zero elsewhere
-        row.cam.assign(shape.voxels(), 0.f);
-        std::copy(cam.begin(), cam.end(), row.cam.begin() + static_cast<std::ptrdiff_t>(architecture.slice * plane));
-      } else {
-        row.cam = cam;
-      }
+      row.cam = architecture.network.dims == 2 ? slice_map_in_volume(cam.data(), shape, architecture.slice) : cam;
       positives += sample.label;
       correct += row.predicted == sample.label;
       if (!nifti_dir.empty()) {
@@ -171,7 +169,7 @@ int run_explain(ToolContext& context) {
   writer.commit();
   log_info("wrote ", out_path, ": ", indices.size(), " ", split_name(split), " samples (", positives,
            " positive), accuracy ", indices.empty() ? 0.0 : static_cast<double>(correct) / static_cast<double>(indices.size()),
-           ", Grad-CAM at ", layer_ref_name(layer), " (", cam_pooling_name(pooling), ")",
+           ", Grad-CAM at ", layer_ref_name(layer), " (", cam_pooling_name(pooling), "), scored on slice ", score_slice,
            nifti_dir.empty() ? "" : "; NIfTI in " + nifti_dir,
            montage.dir.empty() ? "" : "; " + std::to_string(montages) + " montages in " + montage.dir);
   return kExitOk;
