@@ -110,37 +110,43 @@ FigureOutcome threshold_figure(const std::vector<const MetricsRecord*>& runs, co
   FigureOutcome outcome;
   const std::pair<const char*, double OverlapScores::*> scores[] = {{"IoU", &OverlapScores::iou},
                                                                     {"F1", &OverlapScores::f1}};
+  const std::pair<const char*, ExplanationScoring MetricsRecord::*> scorings[] = {{"slice", &MetricsRecord::slice},
+                                                                                  {"volume", &MetricsRecord::volume}};
   std::vector<PlotPanel> panels;
-  for (const auto& [title, member] : scores) {
-    PlotPanel panel;
-    panel.title = std::string("Explanation ") + title;
-    panel.x_label = "CAM threshold";
-    panel.y_label = title;
-    for (const RunGroup& group : group_runs(runs, {})) {
-      std::map<double, std::vector<double>> values;
-      for (const MetricsRecord* run : group.runs)
-        for (const ExplanationScores& s : run->sweep) values[s.threshold].push_back(s.mean.*member);
-      if (values.size() < 2) continue;
-      PlotSeries series;
-      series.label = group.label;
-      for (const auto& [threshold, at_threshold] : values) {
-        const Summary s = summarise(at_threshold);
-        series.x.push_back(threshold);
-        series.y.push_back(s.mean);
-        series.y_error.push_back(s.count >= 2 ? s.std : 0.0);
+  for (const auto& [where, scoring] : scorings) {
+    for (const auto& [title, member] : scores) {
+      PlotPanel panel;
+      panel.title = std::string("Explanation ") + title + " (" + where + ")";
+      panel.x_label = "CAM threshold";
+      panel.y_label = title;
+      for (const RunGroup& group : group_runs(runs, {})) {
+        std::map<double, std::vector<double>> values;
+        for (const MetricsRecord* run : group.runs)
+          for (const ExplanationScores& s : ((*run).*scoring).sweep) values[s.threshold].push_back(s.mean.*member);
+        if (values.size() < 2) continue;
+        PlotSeries series;
+        series.label = group.label;
+        for (const auto& [threshold, at_threshold] : values) {
+          const Summary s = summarise(at_threshold);
+          series.x.push_back(threshold);
+          series.y.push_back(s.mean);
+          series.y_error.push_back(s.count >= 2 ? s.std : 0.0);
+        }
+        panel.series.push_back(series);
       }
-      panel.series.push_back(series);
+      // Old (version 1) metrics files have no slice sweep: their slice panels are left out, not drawn empty.
+      if (!panel.series.empty()) panels.push_back(panel);
     }
-    if (panel.series.empty()) {
-      outcome.markdown = "Not drawn: the metrics files hold a single CAM threshold (evaluate.thresholds).\n";
-      return outcome;
-    }
-    panels.push_back(panel);
+  }
+  if (panels.empty()) {
+    outcome.markdown = "Not drawn: the metrics files hold a single CAM threshold (evaluate.thresholds).\n";
+    return outcome;
   }
   write_line_plots_png(png_path, panels);
   outcome.markdown = "![explanation IoU and F1 against the CAM threshold](" + png_link +
                      ")\n\nGrad-CAM binarised at cam > threshold, scored against the full reference mask of every "
-                     "positive test sample; " + caption_seeds(runs) + ".\n";
+                     "positive test sample on the scored slice (slice) and on the volume (volume); " +
+                     caption_seeds(runs) + ".\n";
   outcome.drawn = true;
   return outcome;
 }

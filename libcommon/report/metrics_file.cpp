@@ -39,6 +39,46 @@ OverlapScores overlap_from(const json& node) {
           number_from(node, "f1")};
 }
 
+json scoring_json(const ExplanationScoring& scoring) {
+  json sweep = json::array();
+  for (const ExplanationScores& s : scoring.sweep) {
+    json entry = overlap_json(s.mean);
+    entry["threshold"] = s.threshold;
+    sweep.push_back(entry);
+  }
+  json per_sample = json::array();
+  for (const SampleExplanationScores& s : scoring.per_sample) {
+    json entry = overlap_json(s.scores);
+    entry["id"] = s.id;
+    per_sample.push_back(entry);
+  }
+  json node = overlap_json(scoring.reported.mean);
+  node["empty_references"] = scoring.empty_references;
+  node["sweep"] = sweep;
+  node["per_sample"] = per_sample;
+  return node;
+}
+
+// One scoring's means, sweep and per-sample scores from `node` (a version-2 "slice"/"volume" object, or a
+// version-1 "explanation" object, which has the same fields but no count of empty references).
+ExplanationScoring scoring_from(const json& node, double threshold, std::size_t samples) {
+  ExplanationScoring scoring;
+  scoring.reported.threshold = threshold;
+  scoring.reported.samples = samples;
+  scoring.reported.mean = overlap_from(node);
+  if (node.contains("empty_references")) scoring.empty_references = node.at("empty_references").get<std::size_t>();
+  for (const json& s : node.at("sweep")) {
+    ExplanationScores scores;
+    scores.threshold = s.at("threshold").get<double>();
+    scores.samples = samples;
+    scores.mean = overlap_from(s);
+    scoring.sweep.push_back(scores);
+  }
+  for (const json& s : node.at("per_sample"))
+    scoring.per_sample.push_back({s.at("id").get<std::string>(), overlap_from(s)});
+  return scoring;
+}
+
 std::string csv_field(const std::string& value) {
   if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
   std::string quoted = "\"";
@@ -74,23 +114,11 @@ std::string MetricsRecord::tag(const std::string& name) const {
 
 std::string metrics_json(const MetricsRecord& r) {
   const ClassificationMetrics& c = r.classification;
-  json sweep = json::array();
-  for (const ExplanationScores& s : r.sweep) {
-    json entry = overlap_json(s.mean);
-    entry["threshold"] = s.threshold;
-    sweep.push_back(entry);
-  }
-  json per_sample = json::array();
-  for (const SampleExplanationScores& s : r.per_sample) {
-    json entry = overlap_json(s.scores);
-    entry["id"] = s.id;
-    per_sample.push_back(entry);
-  }
-  json explanation = overlap_json(r.explanation.mean);
-  explanation["threshold"] = r.explanation.threshold;
-  explanation["samples"] = r.explanation.samples;
-  explanation["sweep"] = sweep;
-  explanation["per_sample"] = per_sample;
+  json explanation = {{"threshold", r.volume.reported.threshold},
+                      {"samples", r.volume.reported.samples},
+                      {"slice_index", r.scored_slice < 0 ? json(nullptr) : json(r.scored_slice)},
+                      {"slice", scoring_json(r.slice)},
+                      {"volume", scoring_json(r.volume)}};
   const Provenance& p = r.provenance;
   const json document = {
       {"schema", kMetricsSchema},
@@ -141,15 +169,22 @@ std::string metrics_csv(const MetricsRecord& r) {
   columns.emplace_back("false_positive", std::to_string(c.confusion.false_positive));
   columns.emplace_back("true_negative", std::to_string(c.confusion.true_negative));
   columns.emplace_back("false_negative", std::to_string(c.confusion.false_negative));
-  columns.emplace_back("explanation_threshold", csv_number(r.explanation.threshold));
-  columns.emplace_back("explanation_samples", std::to_string(r.explanation.samples));
+  columns.emplace_back("explanation_threshold", csv_number(r.volume.reported.threshold));
+  columns.emplace_back("explanation_samples", std::to_string(r.volume.reported.samples));
+  columns.emplace_back("scored_slice", r.scored_slice < 0 ? std::string() : std::to_string(r.scored_slice));
+  columns.emplace_back("empty_slice_references", std::to_string(r.slice.empty_references));
+  columns.emplace_back("empty_volume_references", std::to_string(r.volume.empty_references));
   const std::pair<const char*, double OverlapScores::*> sweep_scores[] = {{"iou", &OverlapScores::iou},
                                                                          {"precision", &OverlapScores::precision},
                                                                          {"recall", &OverlapScores::recall},
                                                                          {"f1", &OverlapScores::f1}};
-  for (const auto& [score, member] : sweep_scores) {
-    for (const ExplanationScores& s : r.sweep)
-      columns.emplace_back(std::string(score) + "@" + threshold_name(s.threshold), csv_number(s.mean.*member));
+  for (const auto& [where, scoring] : {std::pair<const char*, const ExplanationScoring*>{"slice", &r.slice},
+                                       std::pair<const char*, const ExplanationScoring*>{"volume", &r.volume}}) {
+    for (const auto& [score, member] : sweep_scores) {
+      for (const ExplanationScores& s : scoring->sweep)
+        columns.emplace_back(std::string(score) + "_" + where + "@" + threshold_name(s.threshold),
+                             csv_number(s.mean.*member));
+    }
   }
   columns.emplace_back("tool", r.provenance.tool);
   columns.emplace_back("version", r.provenance.version);
@@ -171,8 +206,8 @@ MetricsRecord parse_metrics_json(const std::string& text, const std::string& ori
     if (!document.is_object() || document.value("schema", std::string()) != kMetricsSchema)
       throw std::invalid_argument(std::string("not a metrics file (schema '") + kMetricsSchema + "' expected)");
     const int version = document.at("schema_version").get<int>();
-    if (version != kMetricsSchemaVersion)
-      throw std::invalid_argument("schema version " + std::to_string(version) + " is not supported (expected " +
+    if (version != 1 && version != kMetricsSchemaVersion)
+      throw std::invalid_argument("schema version " + std::to_string(version) + " is not supported (expected 1 to " +
                                   std::to_string(kMetricsSchemaVersion) + ")");
     MetricsRecord r;
     r.source_path = origin;
@@ -198,17 +233,18 @@ MetricsRecord parse_metrics_json(const std::string& text, const std::string& ori
     m.confusion.true_negative = confusion.at("true_negative").get<std::size_t>();
     m.confusion.false_negative = confusion.at("false_negative").get<std::size_t>();
     const json& e = document.at("explanation");
-    r.explanation.threshold = e.at("threshold").get<double>();
-    r.explanation.samples = e.at("samples").get<std::size_t>();
-    r.explanation.mean = overlap_from(e);
-    for (const json& s : e.at("sweep")) {
-      ExplanationScores scores;
-      scores.threshold = s.at("threshold").get<double>();
-      scores.samples = r.explanation.samples;
-      scores.mean = overlap_from(s);
-      r.sweep.push_back(scores);
+    const double threshold = e.at("threshold").get<double>();
+    const std::size_t samples = e.at("samples").get<std::size_t>();
+    if (version == 1) {  // scored on the volume only
+      r.volume = scoring_from(e, threshold, samples);
+      r.slice.reported.threshold = threshold;
+      r.slice.reported.samples = samples;
+      r.slice.reported.mean = {kNaN, kNaN, kNaN, kNaN};
+    } else {
+      r.scored_slice = e.at("slice_index").is_null() ? -1 : e.at("slice_index").get<long>();
+      r.slice = scoring_from(e.at("slice"), threshold, samples);
+      r.volume = scoring_from(e.at("volume"), threshold, samples);
     }
-    for (const json& s : e.at("per_sample")) r.per_sample.push_back({s.at("id").get<std::string>(), overlap_from(s)});
     const json& p = document.at("provenance");
     r.provenance.tool = p.at("tool").get<std::string>();
     r.provenance.version = p.at("version").get<std::string>();
@@ -255,10 +291,16 @@ const std::vector<MetricDefinition>& scalar_metrics() {
       {"recall", "Recall", [](const MetricsRecord& r) { return r.classification.recall; }},
       {"f1", "F1", [](const MetricsRecord& r) { return r.classification.f1; }},
       {"specificity", "Specificity", [](const MetricsRecord& r) { return r.classification.specificity; }},
-      {"explanation_iou", "IoU", [](const MetricsRecord& r) { return r.explanation.mean.iou; }},
-      {"explanation_precision", "Exp. precision", [](const MetricsRecord& r) { return r.explanation.mean.precision; }},
-      {"explanation_recall", "Exp. recall", [](const MetricsRecord& r) { return r.explanation.mean.recall; }},
-      {"explanation_f1", "Exp. F1", [](const MetricsRecord& r) { return r.explanation.mean.f1; }},
+      {"iou_slice", "IoU (slice)", [](const MetricsRecord& r) { return r.slice.reported.mean.iou; }},
+      {"precision_slice", "Exp. precision (slice)",
+       [](const MetricsRecord& r) { return r.slice.reported.mean.precision; }},
+      {"recall_slice", "Exp. recall (slice)", [](const MetricsRecord& r) { return r.slice.reported.mean.recall; }},
+      {"f1_slice", "Exp. F1 (slice)", [](const MetricsRecord& r) { return r.slice.reported.mean.f1; }},
+      {"iou_volume", "IoU (volume)", [](const MetricsRecord& r) { return r.volume.reported.mean.iou; }},
+      {"precision_volume", "Exp. precision (volume)",
+       [](const MetricsRecord& r) { return r.volume.reported.mean.precision; }},
+      {"recall_volume", "Exp. recall (volume)", [](const MetricsRecord& r) { return r.volume.reported.mean.recall; }},
+      {"f1_volume", "Exp. F1 (volume)", [](const MetricsRecord& r) { return r.volume.reported.mean.f1; }},
   };
   return metrics;
 }

@@ -13,7 +13,9 @@
 namespace due {
 
 inline constexpr const char* kMetricsSchema = "due-metrics";
-inline constexpr int kMetricsSchemaVersion = 1;
+// Version 2 scores explanations on a slice and on the volume; version 1 files (volume only) are still read,
+// with their slice scores undefined.
+inline constexpr int kMetricsSchemaVersion = 2;
 
 // The tags every metrics file carries, in this order in metrics.csv (more may follow, sorted by name).
 const std::vector<std::string>& standard_tags();
@@ -23,13 +25,23 @@ struct SampleExplanationScores {
   OverlapScores scores;
 };
 
+// The explanation scores of one scoring (on the slice, or on the volume), over the positive samples.
+struct ExplanationScoring {
+  ExplanationScores reported;                       // at the reported threshold
+  std::vector<ExplanationScores> sweep;             // the threshold sweep
+  std::vector<SampleExplanationScores> per_sample;  // positives, at the reported threshold
+  std::size_t empty_references = 0;                 // positives whose reference is empty here (scored 0)
+};
+
 struct MetricsRecord {
   std::map<std::string, std::string> tags;
   std::string dataset_path, explanations_path;  // the inputs, as given to due-evaluate
   ClassificationMetrics classification;
-  ExplanationScores explanation;                // at the reported threshold, over positive samples
-  std::vector<ExplanationScores> sweep;         // the threshold sweep
-  std::vector<SampleExplanationScores> per_sample;  // positives, at the reported threshold
+  // Explanations scored on slice `scored_slice` (2D methods on the slice they explain, 3D methods cut there)
+  // and on the whole volume (metrics/slice_scoring.h). A version-1 file has only the volume: scored_slice -1,
+  // the slice scores NaN with no sweep.
+  long scored_slice = -1;
+  ExplanationScoring slice, volume;
   Provenance provenance;
   std::string source_path;                      // the file a record was read from (not written)
 

@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "io/stage_files.h"
+#include "metrics/slice_scoring.h"
 #include "report/metrics_file.h"
 #include "util/errors.h"
 
@@ -127,9 +128,11 @@ int run_evaluate(ToolContext& context, const std::string& dataset_path, const st
   record.classification = classification_metrics(scores, predicted, labels);
 
   const VolumeShape shape = dataset.layout().shape;
-  ExplanationAccumulator accumulator(thresholds, reported_threshold);
+  // The slice recorded by due-explain (metrics/slice_scoring.h): a 2D method's own, the same middle slice for 3D.
+  const std::size_t slice = explanations.score_slice();
+  SliceVolumeAccumulator accumulator(thresholds, reported_threshold, shape, slice);
   std::vector<std::uint8_t> mask(shape.voxels());
-  std::size_t empty_references = 0;
+  std::vector<std::string> positive_ids;
   Progress progress("explanations", record.classification.positives, "samples");
   for (std::size_t row = 0; row < explanations.size(); ++row) {
     if (labels[row] != 1) continue;
@@ -137,17 +140,29 @@ int run_evaluate(ToolContext& context, const std::string& dataset_path, const st
     if (!std::all_of(explanation.cam.begin(), explanation.cam.end(), [](float v) { return std::isfinite(v); }))
       throw InputError(explanations_path + ": the CAM of sample '" + explanation.id + "' has non-finite values");
     dataset.file().read_rows("mask", matched_rows[row], 1, mask.data());
-    empty_references += std::none_of(mask.begin(), mask.end(), [](std::uint8_t m) { return m != 0; });
-    accumulator.add(explanation.cam.data(), mask.data(), mask.size());
-    record.per_sample.push_back({explanation.id, accumulator.per_sample().back()});
+    accumulator.add(explanation.cam.data(), mask.data());
+    positive_ids.push_back(explanation.id);
     progress.advance();
   }
   progress.finish();
-  if (empty_references > 0)
-    log_warn(empty_references, " positive sample(s) have an empty reference mask in ", dataset_path,
-             ": their explanation scores are 0 (IoU of an empty union)");
-  record.explanation = accumulator.reported();
-  record.sweep = accumulator.sweep();
+  if (accumulator.empty_volume_references() > 0)
+    log_warn(accumulator.empty_volume_references(), " positive sample(s) have an empty reference mask in ",
+             dataset_path, ": their explanation scores are 0 (IoU of an empty union)");
+  if (accumulator.empty_slice_references() > 0)
+    log_warn(accumulator.empty_slice_references(), " of ", positive_ids.size(),
+             " positive sample(s) have no reference on the scored slice ", slice,
+             ": their slice scores are 0 (the lesion misses the slice the 2D methods see)");
+  const auto scoring = [&](const ExplanationAccumulator& scored, std::size_t empty_references) {
+    ExplanationScoring out;
+    out.reported = scored.reported();
+    out.sweep = scored.sweep();
+    for (std::size_t k = 0; k < positive_ids.size(); ++k) out.per_sample.push_back({positive_ids[k], scored.per_sample()[k]});
+    out.empty_references = empty_references;
+    return out;
+  };
+  record.scored_slice = static_cast<long>(slice);
+  record.slice = scoring(accumulator.on_slice(), accumulator.empty_slice_references());
+  record.volume = scoring(accumulator.on_volume(), accumulator.empty_volume_references());
 
   record.tags = tags_from_files(dataset, explanations);
   for (const auto& [key, value] : overrides) record.tags[key] = value;
@@ -159,7 +174,9 @@ int run_evaluate(ToolContext& context, const std::string& dataset_path, const st
   const ClassificationMetrics& c = record.classification;
   log_info("wrote ", out_path, " and ", csv_path, ": ", c.samples, " samples (", c.positives, " positive), accuracy ",
            c.accuracy, ", ROC-AUC ", c.roc_auc, ", AP ", c.average_precision, "; explanation IoU ",
-           record.explanation.mean.iou, ", F1 ", record.explanation.mean.f1, " at threshold ", reported_threshold,
+           record.slice.reported.mean.iou, " on slice ", slice, ", ", record.volume.reported.mean.iou,
+           " on the volume (F1 ", record.slice.reported.mean.f1, ", ", record.volume.reported.mean.f1, ") at threshold ",
+           reported_threshold,
            " (method ", record.tag("method"), ", seed ", record.tag("seed"), ")");
   return kExitOk;
 }
