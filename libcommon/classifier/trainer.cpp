@@ -17,6 +17,7 @@
 #include "io/stage_files.h"
 #include "metrics/classification.h"
 #include "metrics/explanation.h"
+#include "metrics/slice_scoring.h"
 #include "nn/checkpoint.h"
 #include "nn/fused_adam.h"
 #include "nn/tensors.h"
@@ -30,28 +31,18 @@ namespace {
 
 constexpr std::uint64_t kInitStream = 0x636c617373696e69ULL;  // "classini"
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kCamThreshold = 0.5;  // CAM and mask binarised here for the logged explanation IoU
+// The CAM binarised here for the logged explanation IoUs: evaluate.threshold's default, the paper's 0.5.
+constexpr double kCamThreshold = 0.5;
 
 struct ValidationResult {
-  double roc_auc = kNaN, pr_auc = kNaN, average_precision = kNaN, explanation_iou = kNaN;
+  double roc_auc = kNaN, pr_auc = kNaN, average_precision = kNaN;
+  // Mean explanation IoU of the positives by due-evaluate's rule (metrics/slice_scoring.h): on the scored slice
+  // and on the volume.
+  double iou_slice = kNaN, iou_volume = kNaN;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Per-sample IoU of the maps [N, spatial...] binarised at kCamThreshold against the masks (uint8, same shape),
-// by the rule due-evaluate reports (metrics/explanation.h).
-std::vector<double> per_sample_iou(const torch::Tensor& cams, const torch::Tensor& masks) {
-  const torch::Tensor cam = cams.to(torch::kCPU, torch::kFloat32).contiguous();
-  const torch::Tensor mask = masks.to(torch::kCPU, torch::kUInt8).contiguous();
-  const auto voxels = static_cast<std::size_t>(cam[0].numel());
-  std::vector<double> ious;
-  for (std::int64_t i = 0; i < cam.size(0); ++i) {
-    const auto counts = overlap_counts(cam[i].data_ptr<float>(), mask[i].data_ptr<std::uint8_t>(), voxels, {kCamThreshold});
-    ious.push_back(overlap_scores(counts[0]).iou);
-  }
-  return ious;
 }
 
 ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const std::vector<std::size_t>& indices,
@@ -60,38 +51,42 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
   ValidationResult result;
   if (indices.empty()) return result;
   model->eval();
-  std::vector<double> scores, ious;
+  std::vector<double> scores;
   std::vector<std::uint8_t> labels;
+  const VolumeShape& shape = architecture.volume;
+  SliceVolumeAccumulator explanation({kCamThreshold}, kCamThreshold, shape, scored_slice(architecture));
   for (std::size_t start = 0; start < indices.size(); start += batch_size) {
     const std::vector<std::size_t> chunk(indices.begin() + static_cast<std::ptrdiff_t>(start),
                                          indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + batch_size)));
     const std::vector<DatasetSample> samples = dataset.read_batch(chunk);
     std::vector<torch::Tensor> inputs;
     std::vector<std::int64_t> positives;
-    std::vector<torch::Tensor> masks;
     for (std::size_t i = 0; i < samples.size(); ++i) {
       inputs.push_back(network_input(samples[i].image, architecture));
       labels.push_back(samples[i].label);
-      if (samples[i].label != 1) continue;
-      positives.push_back(static_cast<std::int64_t>(i));
-      masks.push_back(network_view(volume_tensor(samples[i].mask, architecture.volume), architecture));
+      if (samples[i].label == 1) positives.push_back(static_cast<std::int64_t>(i));
     }
     const Prediction prediction = predict(model, torch::stack(inputs).to(device), architecture.cam_layer,
                                           architecture.cam_pooling, /*with_cam=*/!positives.empty());
     const torch::Tensor probability = prediction.probability.select(1, 1).to(torch::kCPU, torch::kFloat64).contiguous();
     scores.insert(scores.end(), probability.data_ptr<double>(), probability.data_ptr<double>() + probability.numel());
     if (positives.empty()) continue;
-    const torch::Tensor cams = prediction.cam.index_select(0, torch::tensor(positives).to(device)).to(torch::kCPU);
-    const std::vector<double> batch_ious = per_sample_iou(cams, torch::stack(masks));
-    ious.insert(ious.end(), batch_ious.begin(), batch_ious.end());
+    const torch::Tensor cams = prediction.cam.to(torch::kCPU, torch::kFloat32).contiguous();
+    for (std::int64_t i : positives) {
+      // The map as due-explain writes it: a 2D network's slice map in its slice of a zero volume.
+      const float* map = cams[i].data_ptr<float>();
+      const std::vector<float> cam = architecture.network.dims == 2
+                                         ? slice_map_in_volume(map, shape, architecture.slice)
+                                         : std::vector<float>(map, map + shape.voxels());
+      explanation.add(cam.data(), samples[static_cast<std::size_t>(i)].mask.data());
+    }
   }
   result.roc_auc = roc_auc(scores, labels);
   result.pr_auc = pr_auc_trapezoid(scores, labels);
   result.average_precision = average_precision(scores, labels);
-  if (!ious.empty()) {
-    double sum = 0;
-    for (double v : ious) sum += v;
-    result.explanation_iou = sum / static_cast<double>(ious.size());
+  if (explanation.on_volume().samples() > 0) {
+    result.iou_slice = explanation.on_slice().reported().mean.iou;
+    result.iou_volume = explanation.on_volume().reported().mean.iou;
   }
   return result;
 }
@@ -111,7 +106,7 @@ std::vector<std::string> log_columns(const ClassifierObjective& objective, const
   if (!options.feedback_path.empty()) columns.push_back("loss_feedback");
   if (options.reweight_consistency)
     for (const char* c : {"mean_consistency", "min_consistency", "max_weight"}) columns.push_back(c);
-  for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_explanation_iou", "seconds"})
+  for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_iou_slice", "val_iou_volume", "seconds"})
     columns.push_back(c);
   for (const std::string& c : objective.log_columns()) columns.push_back(c);
   return columns;
@@ -204,7 +199,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   ClassifierArchitecture architecture;
   architecture.network = architecture_network(method, options);
   architecture.volume = dataset.layout().shape;
-  architecture.slice = architecture.volume.depth / 2;
+  architecture.slice = middle_slice(architecture.volume.depth);  // what a 2D network sees
   architecture.cam_layer = options.cam_layer;
   architecture.cam_pooling = options.cam_pooling;
   architecture.method = method.name;
@@ -350,12 +345,14 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       log_info("epoch ", epoch, ": mean explanation consistency ", row[row.size() - 3], " (min ", row[row.size() - 2],
                "), sample weights mean 1, max ", row.back());
     }
-    for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.explanation_iou, seconds})
+    for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.iou_slice,
+                     validation.iou_volume, seconds})
       row.push_back(v);
     for (double v : objective->take_epoch_log()) row.push_back(v);
     log.row(row);
     log_debug("epoch ", epoch, "/", options.epochs, ": loss ", row[1], ", validation ROC-AUC ", validation.roc_auc,
-              ", PR-AUC ", validation.pr_auc, ", explanation IoU ", validation.explanation_iou, ", ", seconds, " s");
+              ", PR-AUC ", validation.pr_auc, ", explanation IoU ", validation.iou_slice, " (slice), ",
+              validation.iou_volume, " (volume), ", seconds, " s");
     if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) save_checkpoint();
     ++summary.epochs_run;
   }
