@@ -6,6 +6,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "imaging/montage.h"
 #include "io/dataset_store.h"
@@ -57,6 +58,9 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
   }
   const std::string dataset_path = columns.front().run->dataset_path;
   std::unique_ptr<DatasetReader> dataset;
+  // Every panel shows the slice its method is scored on (recorded by due-explain), the one a 2D method's map
+  // fills; the rule makes it the same for all, and a figure of one slice needs it to be.
+  std::size_t slice = 0;
   try {
     dataset = std::make_unique<DatasetReader>(dataset_path);
     for (Column& column : columns) {
@@ -66,6 +70,12 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
       column.explanations = std::make_unique<ExplanationReader>(column.run->explanations_path);
       if (!(column.explanations->shape() == dataset->layout().shape))
         return not_drawn(column.run->explanations_path + " does not have the volume shape of " + dataset_path + ".");
+      const std::size_t scored = column.explanations->score_slice();
+      if (&column != &columns.front() && scored != slice)
+        return not_drawn("the configurations are scored on different slices (" + std::to_string(slice) + " in " +
+                         columns.front().run->explanations_path + ", " + std::to_string(scored) + " in " +
+                         column.run->explanations_path + ").");
+      slice = scored;
       const std::vector<std::uint8_t> labels = column.explanations->labels();
       for (std::size_t row = 0; row < labels.size(); ++row)
         if (labels[row] == 1) column.positive_rows.emplace(column.explanations->ids()[row], row);
@@ -75,40 +85,50 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
     return not_drawn(std::string("the explanation files cannot be read here: ") + error.what());
   }
 
-  // Positives that every configuration explained, largest reference first (the most legible pictures).
+  // Positives that every configuration explained, the largest reference on the drawn slice first (the most
+  // legible pictures), then the largest in the volume.
   const std::vector<std::string> ids = dataset->ids();
   const VolumeShape shape = dataset->layout().shape;
-  std::vector<std::pair<std::size_t, std::size_t>> candidates;  // (reference voxels, dataset row)
+  const std::size_t plane = shape.height * shape.width;
+  struct Candidate {
+    std::size_t on_slice = 0, in_volume = 0, row = 0;
+  };
+  std::vector<Candidate> candidates;
   std::vector<std::uint8_t> mask(shape.voxels());
+  const auto foreground = [](auto begin, auto end) {
+    return static_cast<std::size_t>(std::count_if(begin, end, [](std::uint8_t m) { return m != 0; }));
+  };
   for (std::size_t row = 0; row < ids.size(); ++row) {
     const bool everywhere = std::all_of(columns.begin(), columns.end(), [&](const Column& column) {
       return column.positive_rows.count(ids[row]) > 0;
     });
     if (!everywhere) continue;
     dataset->file().read_rows("mask", row, 1, mask.data());
-    candidates.emplace_back(std::count_if(mask.begin(), mask.end(), [](std::uint8_t m) { return m != 0; }), row);
+    const auto slice_begin = mask.begin() + static_cast<std::ptrdiff_t>(slice * plane);
+    candidates.push_back({foreground(slice_begin, slice_begin + static_cast<std::ptrdiff_t>(plane)),
+                          foreground(mask.begin(), mask.end()), row});
   }
   if (candidates.empty()) return not_drawn("the configurations share no positive test sample.");
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.on_slice, a.in_volume) > std::tie(b.on_slice, b.in_volume);
+  });
   candidates.resize(std::min(candidates.size(), sample_count));
 
   const std::size_t scale = std::max<std::size_t>(1, kPanelPixels / std::max<std::size_t>(1, shape.width));
   std::vector<std::vector<RgbImage>> rows;
   std::ostringstream sample_list;
-  for (const auto& [voxels, dataset_row] : candidates) {
-    const DatasetSample sample = dataset->read(dataset_row);
+  for (const Candidate& candidate : candidates) {
+    const DatasetSample sample = dataset->read(candidate.row);
     const std::vector<float> reference(sample.mask.begin(), sample.mask.end());
-    const std::vector<std::size_t> slice = slices_through(reference, shape, 1);
-    sample_list << (rows.empty() ? "" : ", ") << '`' << sample.id << "` (slice " << slice.front() << ')';
+    sample_list << (rows.empty() ? "" : ", ") << '`' << sample.id << '`';
     SliceLayers layers;
     layers.image = &sample.image;
     layers.contour = &reference;
-    std::vector<RgbImage> row = slice_row(layers, shape, slice, scale);
+    std::vector<RgbImage> row = slice_row(layers, shape, {slice}, scale);
     for (const Column& column : columns) {
       const ExplanationRow explanation = column.explanations->read(column.positive_rows.at(sample.id));
       layers.heat = &explanation.cam;
-      const std::vector<RgbImage> panel = slice_row(layers, shape, slice, scale);
+      const std::vector<RgbImage> panel = slice_row(layers, shape, {slice}, scale);
       row.insert(row.end(), panel.begin(), panel.end());
     }
     rows.push_back(std::move(row));
@@ -118,8 +138,11 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
   std::ostringstream md;
   md << "![explanation montages](" << png_link << ")\n\n"
      << "Rows: the test positives " << sample_list.str()
-     << ", the largest references that every configuration explained, each at the slice through the middle of "
-        "its reference. Columns: the image with the reference contour (green), then the Grad-CAM (blue low, red "
+     << ", the largest references on the drawn slice that every configuration explained. Every panel shows depth "
+        "index "
+     << slice
+     << ", the slice every method is scored on (the one the 2D methods see and explain; the 3D methods' maps "
+        "cut there). Columns: the image with the reference contour (green), then the Grad-CAM (blue low, red "
         "high) over the image of ";
   for (std::size_t k = 0; k < columns.size(); ++k)
     md << (k == 0 ? "" : k + 1 == columns.size() ? " and " : ", ") << k + 1 << ". " << columns[k].label;

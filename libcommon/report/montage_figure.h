@@ -10,10 +10,12 @@
 
 namespace due {
 
-// One row per sample (the `sample_count` positives with the largest reference, common to every configuration),
-// the slice through the middle of the reference: first the image with the reference contour, then one panel per
-// configuration (its lowest seed) with its Grad-CAM over the image. Not drawn, and said so, when a file cannot
-// be read or the configurations share no positive sample.
+// One row per sample (the `sample_count` positives common to every configuration with the largest reference on
+// the drawn slice), each panel at the slice every method is scored on (ExplanationReader::score_slice: the one
+// a 2D method's map fills): first the image with the reference contour, then one panel per configuration (its
+// lowest seed) with its Grad-CAM over the image. Not drawn, and said so, when a file cannot be read (an
+// explanations file from before slice scoring included), the configurations are scored on different slices or
+// share no positive sample.
 FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, const std::string& png_path,
                              const std::string& png_link, std::size_t sample_count = 3);
 
