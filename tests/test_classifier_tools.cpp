@@ -112,7 +112,7 @@ TEST_CASE("classifier tools: all six methods train on phantoms and explain the t
     const std::string log = due::test::read_text(dir.file(method + ".pt.log.csv"));
     CHECK(line_count(log) == 3);
     CHECK_THAT(log, Contains("epoch,loss_total,loss_prediction") && Contains("val_pr_auc,") &&
-                        Contains("val_explanation_iou,seconds"));
+                        Contains("val_iou_slice,val_iou_volume,seconds"));
     const bool two_d = method == "haics" || method == "gradia" || method == "res-g";
     const due::ClassifierFile classifier = due::load_classifier(dir.file(method + ".pt"), torch::kCPU);
     CHECK(classifier.architecture.method == method);

@@ -39,7 +39,11 @@ void write_explanations(const std::string& path, const std::string& first_id = "
   due::Provenance provenance = due::make_provenance("due-explain");
   provenance.seed = 99;
   due::ExplanationWriter writer(path, kShape, provenance,
-                                {{"method", "due"}, {"split", "test"}, {"classifier_config", "seed: 4\nclassifier:\n  lambda: 2.0\n"}}, 1);
+                                {{"method", "due"},
+                                 {"split", "test"},
+                                 {"score_slice", "0"},
+                                 {"classifier_config", "seed: 4\nclassifier:\n  lambda: 2.0\n"}},
+                                1);
   // sample-0 (positive): CAM on voxels 0..3 -> at 0.5: TP 2, FP 2: IoU 1/2, precision 1/2, recall 1.
   // sample-1 (positive): CAM 0.4 on voxel 6 and 0.8 on 7 -> at 0.5: TP 1, FN 1: IoU 1/2, precision 1, recall 1/2.
   writer.append({first_id, 0, {0.7f, 0.3f}, 0, std::vector<float>(8, 0.f)});
@@ -72,20 +76,26 @@ TEST_CASE("due-evaluate: metrics.json and metrics.csv from real dataset and expl
   CHECK(m.classification.accuracy == Approx(0.5));  // predicted 0 1 0 1 vs labels 0 1 1 0
   CHECK(m.classification.precision == Approx(0.5));
   CHECK(m.classification.specificity == Approx(0.5));
-  CHECK(m.explanation.samples == 2);
-  CHECK(m.explanation.threshold == 0.5);
-  CHECK(m.explanation.mean.iou == Approx(0.5));
-  CHECK(m.explanation.mean.precision == Approx(0.75));
-  CHECK(m.explanation.mean.recall == Approx(0.75));
-  CHECK(m.explanation.mean.f1 == Approx((2.0 / 3 + 2.0 / 3) / 2));
-  REQUIRE(m.sweep.size() == 10);
-  CHECK(m.sweep[3].threshold == Approx(0.3));
+  CHECK(m.volume.reported.samples == 2);
+  CHECK(m.volume.reported.threshold == 0.5);
+  CHECK(m.volume.reported.mean.iou == Approx(0.5));
+  CHECK(m.volume.reported.mean.precision == Approx(0.75));
+  CHECK(m.volume.reported.mean.recall == Approx(0.75));
+  CHECK(m.volume.reported.mean.f1 == Approx((2.0 / 3 + 2.0 / 3) / 2));
+  REQUIRE(m.volume.sweep.size() == 10);
+  CHECK(m.volume.sweep[3].threshold == Approx(0.3));
   // At 0.3 sample-1's voxel 6 (0.4) counts too: IoU 1; sample-0 still 1/2.
-  CHECK(m.sweep[3].mean.iou == Approx(0.75));
-  CHECK(m.sweep[9].mean.iou == Approx(0.0));  // nothing exceeds 0.9
-  REQUIRE(m.per_sample.size() == 2);
-  CHECK(m.per_sample[0].id == "sample-0");
-  CHECK(m.per_sample[1].scores.recall == Approx(0.5));
+  CHECK(m.volume.sweep[3].mean.iou == Approx(0.75));
+  CHECK(m.volume.sweep[9].mean.iou == Approx(0.0));  // nothing exceeds 0.9
+  REQUIRE(m.volume.per_sample.size() == 2);
+  CHECK(m.volume.per_sample[0].id == "sample-0");
+  CHECK(m.volume.per_sample[1].scores.recall == Approx(0.5));
+  // On slice 0 (voxels 0..3): sample-0 TP 2, FP 2 -> IoU 1/2; sample-1 has nothing there -> 0 (and is counted).
+  CHECK(m.scored_slice == 0);
+  CHECK(m.slice.reported.mean.iou == Approx(0.25));
+  CHECK(m.slice.empty_references == 1);
+  CHECK(m.volume.empty_references == 0);
+  REQUIRE(m.slice.sweep.size() == 10);
 
   // Tags from the files (method from explanations.h5, seed and lambda from the classifier's config, dataset from
   // dataset.h5's config, training size counted), and the --tag overrides.
@@ -105,7 +115,7 @@ TEST_CASE("due-evaluate: metrics.json and metrics.csv from real dataset and expl
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 2);
   CHECK(header.rfind("experiment,dataset,method,seed,train_size,lambda,interpolator,uncertainty,split,", 0) == 0);
   CHECK(row.rfind("unit,phantom,due,4,1,2.0,,,held-out,4,2,0.5,0.75,", 0) == 0);
-  CHECK_THAT(header, Contains("iou@0.3") && Contains("f1@0.9") && Contains("git_hash"));
+  CHECK_THAT(header, Contains("iou_volume@0.3") && Contains("f1_slice@0.9") && Contains("git_hash"));
   CHECK(std::count(header.begin(), header.end(), ',') == std::count(row.begin(), row.end(), ','));
   CHECK(dir.entries() == std::vector<std::string>{"dataset.h5", "explanations.h5", "metrics.csv", "metrics.json"});
 }

@@ -32,14 +32,20 @@ due::MetricsRecord fixture(const std::string& method, int seed, int train_size, 
   c.average_precision = accuracy - 0.1;
   c.pr_auc_trapezoid = accuracy - 0.05;
   c.precision = c.recall = c.f1 = c.specificity = accuracy;
-  r.explanation.threshold = 0.5;
-  r.explanation.samples = 12;
-  r.explanation.mean = {iou, iou + 0.1, iou + 0.2, iou + 0.05};
-  for (int k = 0; k < 10; ++k) {
-    const double t = k / 10.0, v = iou * (1.0 - t);
-    r.sweep.push_back({t, {v, v, v, v}, 12});
+  // The slice scores above the volume ones, as a 2D method's would be.
+  r.scored_slice = 4;
+  using Shifted = std::pair<due::ExplanationScoring*, double>;
+  for (auto [scoring, shift] : {Shifted{&r.slice, 0.1}, Shifted{&r.volume, 0.0}}) {
+    const double base = iou + shift;
+    scoring->reported.threshold = 0.5;
+    scoring->reported.samples = 12;
+    scoring->reported.mean = {base, base + 0.1, base + 0.2, base + 0.05};
+    for (int k = 0; k < 10; ++k) {
+      const double t = k / 10.0, v = base * (1.0 - t);
+      scoring->sweep.push_back({t, {v, v, v, v}, 12});
+    }
+    scoring->per_sample = {{"sample-1", scoring->reported.mean}};
   }
-  r.per_sample = {{"sample-1", r.explanation.mean}};
   r.provenance = due::make_provenance("due-evaluate");
   return r;
 }
@@ -82,8 +88,8 @@ TEST_CASE("report: summaries, groups and labels", "[report]") {
   CHECK(groups[1].runs.size() == 2);
   CHECK(groups[2].label == "due interpolator=linear");
 
-  const std::string table = due::summary_table(groups, {"accuracy", "explanation_iou"});
-  CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU |"));
+  const std::string table = due::summary_table(groups, {"accuracy", "iou_volume"});
+  CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU (volume) |"));
   CHECK_THAT(table, Contains("| due interpolator=diffusion | 2 | **0.850 ± 0.071** | **0.450 ± 0.071** |"));
   CHECK_THAT(table, Contains("| baseline | 1 | 0.600 | 0.100 |"));
 }
@@ -122,10 +128,10 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   CHECK_THAT(report, Contains("Not drawn: every configuration was run at a single lambda (1)"));
   unsigned width = 0, height = 0;
   REQUIRE(is_png(dir.file("report-fig3-training-size-phantom.png"), width, height));
-  CHECK(width == 4 * 460);  // three metric panels and the legend
+  CHECK(width == 5 * 460);  // four metric panels (accuracy, ROC-AUC, IoU on the slice and the volume), the legend
   CHECK(height == 400);
   REQUIRE(is_png(dir.file("report-fig5-threshold-phantom.png"), width, height));
-  CHECK(width == 3 * 460);
+  CHECK(width == 5 * 460);  // IoU and F1 on the slice and on the volume, the legend
   CHECK_FALSE(std::ifstream(dir.file("report-fig6-lambda-phantom.png")).good());
   CHECK_THAT(report, Contains("`" + paths[0] + "`"));
 
