@@ -77,7 +77,8 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
       masks.push_back(network_view(volume_tensor(samples[i].mask, architecture.volume), architecture));
     }
     const Prediction prediction = predict(model, torch::stack(inputs).to(device), architecture.cam_layer,
-                                          architecture.cam_pooling, /*with_cam=*/!positives.empty());
+                                          architecture.cam_pooling, /*with_cam=*/!positives.empty(),
+                                          architecture.cam_align_corners);
     const torch::Tensor probability = prediction.probability.select(1, 1).to(torch::kCPU, torch::kFloat64).contiguous();
     scores.insert(scores.end(), probability.data_ptr<double>(), probability.data_ptr<double>() + probability.numel());
     if (positives.empty()) continue;
@@ -207,6 +208,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   architecture.slice = architecture.volume.depth / 2;
   architecture.cam_layer = options.cam_layer;
   architecture.cam_pooling = options.cam_pooling;
+  architecture.cam_weights = options.cam_weights;
+  architecture.cam_align_corners = options.cam_align_corners;
   architecture.method = method.name;
   architecture.raters = options.raters.choice;
 
