@@ -5,7 +5,10 @@
 // each configuration run in fresh processes, the three alternating, same threads.
 //
 //   bench_train_step [--threads N] [--rounds R] [--steps S] [--warmup K] [--python /usr/bin/python3]
-//                    [--only demo|paper]
+//                    [--only demo|paper] [--cam-weights constant|differentiable]
+//
+// --cam-weights (default constant, the trainer's default): whether the loss differentiates Grad-CAM's channel
+// weights (classifier.cam.weights); both sides run the same choice, with align_corners true.
 //
 // First the optimizer's update alone (torch::optim::Adam against due::FusedAdam, widths 4 and 64), then the steps.
 //
@@ -55,7 +58,7 @@ double peak_rss_mb() {
 
 // The C++ step on a synthetic batch, half of it positive. `toolkit`: as the toolkit runs it (due::FusedAdam,
 // freed memory kept, util/torch_runtime.h); else plain LibTorch (torch::optim::Adam, glibc's defaults).
-int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit) {
+int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit, due::CamWeights cam_weights) {
   if (toolkit) due::keep_freed_memory();  // as every tool does; the plain worker is LibTorch's defaults
   torch::set_num_threads(threads);
   torch::manual_seed(1);
@@ -64,6 +67,7 @@ int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit)
   architecture.volume = due::VolumeShape{static_cast<std::size_t>(s.depth), static_cast<std::size_t>(s.height),
                                          static_cast<std::size_t>(s.width)};
   architecture.method = "due";
+  architecture.cam_weights = cam_weights;
   due::ResNet18 model(architecture.network);
   model->train();
   due::ClassifierObjective objective(due::find_method("due").make_terms(due::MethodSettings{}));
@@ -148,7 +152,8 @@ std::string self_path() {
 
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args{{"--threads", "2"}, {"--rounds", "2"}, {"--steps", "3"}, {"--warmup", "1"},
-                                          {"--python", "/usr/bin/python3"}, {"--only", ""}};
+                                          {"--python", "/usr/bin/python3"}, {"--only", ""},
+                                          {"--cam-weights", "constant"}};
   std::map<std::string, std::string> worker;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
@@ -163,7 +168,8 @@ int main(int argc, char** argv) {
   if (worker.count("--worker")) {
     const Shape s{"", std::stoll(worker["--depth"]), std::stoll(worker["--height"]), std::stoll(worker["--width"]),
                   std::stoll(worker["--channels"]), std::stoll(worker["--batch"])};
-    return run_worker(s, steps, warmup, threads, worker["--worker"] != "cpp-plain");
+    return run_worker(s, steps, warmup, threads, worker["--worker"] != "cpp-plain",
+                      due::parse_cam_weights(args["--cam-weights"]));
   }
 
   // The demo's classifier (pipelines/phantom.yaml) and the paper's (width 64; batch 2 rather than 16, so that a
@@ -195,7 +201,7 @@ int main(int argc, char** argv) {
     std::ostringstream common;
     common << " --depth " << s.depth << " --height " << s.height << " --width " << s.width << " --channels "
            << s.channels << " --batch " << s.batch << " --steps " << steps * s.step_factor << " --warmup " << warmup << " --threads "
-           << threads;
+           << threads << " --cam-weights " << args["--cam-weights"];
     std::vector<double> cpp_rate, torch_adam_rate, py_rate, ratio, cpp_peak, py_peak;
     for (int round = 0; round < rounds; ++round) {
       const auto cpp = [&] { return run_process(self_path() + " --worker cpp" + common.str()); };

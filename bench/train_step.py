@@ -3,7 +3,8 @@
 
 Same network (3D ResNet-18: conv 7x7x7 stride (1,2,2), max-pool, basic blocks 2-2-2-2, 1x1 projection shortcuts),
 same step (forward with the layer4 activation kept, Grad-CAM of the positives for their true class with
-torch.autograd.grad(create_graph=True), DUE loss: cross-entropy + binary + continuous terms, backward, Adam 1e-3).
+torch.autograd.grad, create_graph only with --cam-weights differentiable, trilinear upsampling with
+align_corners=True, DUE loss: cross-entropy + binary + continuous terms, backward, Adam 1e-3).
 Prints one line: samples_per_s=X peak_rss_mb=Y. Needs Debian's python3-torch (apt-get install python3-torch),
 the same version as libtorch-dev; run with /usr/bin/python3.
 """
@@ -63,15 +64,16 @@ def min_max(maps):
     return (maps - low) / (high - low + 1e-6)
 
 
-def step(model, optimizer, x, labels, positives, human, imputed, weight):
+def step(model, optimizer, x, labels, positives, human, imputed, weight, differentiable):
     optimizer.zero_grad()
     logits, activation = model(x)
     scores = logits.gather(1, labels[:, None])[:, 0][positives]
-    gradients, = torch.autograd.grad(scores.sum(), activation, retain_graph=True, create_graph=True)
+    gradients, = torch.autograd.grad(scores.sum(), activation, retain_graph=True,
+                                     create_graph=differentiable)
     a, g = activation[positives], gradients[positives]
     alpha = g.mean((2, 3, 4), keepdim=True)
     cam = torch.relu((alpha * a).sum(1, keepdim=True))
-    cam = min_max(F.interpolate(cam, size=x.shape[2:], mode="trilinear", align_corners=False)[:, 0])
+    cam = min_max(F.interpolate(cam, size=x.shape[2:], mode="trilinear", align_corners=True)[:, 0])
     foreground = (human > 0.5).float()
     binary = (weight * (torch.tanh(5 * (cam - 0.5)) - human).abs() * foreground).sum((1, 2, 3)) \
         / foreground.sum((1, 2, 3)).clamp_min(1)
@@ -92,6 +94,7 @@ def main():
     parser.add_argument("--steps", type=int, required=True)
     parser.add_argument("--warmup", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--cam-weights", choices=["constant", "differentiable"], default="constant")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -106,11 +109,12 @@ def main():
     human = (torch.rand((p,) + shape) > 0.8).float()
     imputed = torch.rand((p,) + shape)
     weight = torch.rand((p,) + shape)
+    differentiable = args.cam_weights == "differentiable"
     for _ in range(args.warmup):
-        step(model, optimizer, x, labels, positives, human, imputed, weight)
+        step(model, optimizer, x, labels, positives, human, imputed, weight, differentiable)
     start = time.perf_counter()
     for _ in range(args.steps):
-        step(model, optimizer, x, labels, positives, human, imputed, weight)
+        step(model, optimizer, x, labels, positives, human, imputed, weight, differentiable)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(f"samples_per_s={args.batch * args.steps / seconds:.6f} peak_rss_mb={peak_mb:.1f}")

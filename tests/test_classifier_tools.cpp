@@ -103,7 +103,7 @@ TEST_CASE("classifier tools: all six methods train on phantoms and explain the t
   const auto test_indices = dataset.indices_of_split(due::kTest);
   REQUIRE(!test_indices.empty());
   const due::VolumeShape shape = dataset.layout().shape;
-  for (const std::string method : {"baseline", "baseline-plus", "due", "haics", "gradia", "res-g"}) {
+  for (const std::string method : {"baseline", "baseline-plus", "due", "haics", "gradia", "res-g", "imputed-l1"}) {
     INFO(method);
     const auto trained = run_command(train_command(dir, method, method + ".pt") + " --epochs 2");
     INFO(trained.output);
@@ -113,6 +113,8 @@ TEST_CASE("classifier tools: all six methods train on phantoms and explain the t
     CHECK(line_count(log) == 3);
     CHECK_THAT(log, Contains("epoch,loss_total,loss_prediction") && Contains("val_pr_auc,") &&
                         Contains("val_iou_slice,val_iou_volume,seconds"));
+    if (method == "res-g") CHECK_THAT(log, Contains(",loss_robust,loss_blur,"));
+    if (method == "baseline-plus") CHECK_THAT(log, Contains(",loss_due,"));
     const bool two_d = method == "haics" || method == "gradia" || method == "res-g";
     const due::ClassifierFile classifier = due::load_classifier(dir.file(method + ".pt"), torch::kCPU);
     CHECK(classifier.architecture.method == method);

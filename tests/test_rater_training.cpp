@@ -260,7 +260,7 @@ TEST_CASE("rater training: with per-rater imputation, DUE's I and W are the rate
   const due::MethodSpec& due_method = due::find_method("due");
   auto expected_for = [&](std::int64_t p, std::int64_t r) {
     auto at = [&](const char* name) { return targets.at(name).narrow(0, p, 1).select(1, r); };
-    return due::due_loss(cam.narrow(0, p, 1), at("raters"), at("rater_imputed"), at("rater_weight"), {})[0].item<double>();
+    return due::due_loss(cam.narrow(0, p, 1), at("raters"), at("rater_imputed"), at("rater_weight"))[0].item<double>();
   };
   auto terms_for = [&](const char* choice) {
     due::RaterSettings settings;

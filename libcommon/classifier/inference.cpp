@@ -5,7 +5,7 @@
 namespace due {
 
 Prediction predict(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
-                   bool with_cam) {
+                   bool with_cam, bool align_corners) {
   if (model->is_training()) throw std::logic_error("predict: the model must be in eval mode");
   Prediction out;
   if (!with_cam) {
@@ -16,14 +16,14 @@ Prediction predict(ResNet18& model, const torch::Tensor& input, const LayerRef& 
     return out;
   }
   torch::Tensor logits;
-  out.cam = eval_grad_cam(model, input, layer, pooling, {}, &logits);
+  out.cam = eval_grad_cam(model, input, layer, pooling, align_corners, {}, &logits);
   out.probability = torch::softmax(logits, 1);
   out.predicted = logits.argmax(1);
   return out;
 }
 
 torch::Tensor eval_grad_cam(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
-                            const torch::Tensor& classes, torch::Tensor* logits) {
+                            bool align_corners, const torch::Tensor& classes, torch::Tensor* logits) {
   if (model->is_training()) throw std::logic_error("eval_grad_cam: the model must be in eval mode");
   torch::Tensor activation;
   {
@@ -38,7 +38,7 @@ torch::Tensor eval_grad_cam(ResNet18& model, const torch::Tensor& input, const L
   if (logits) *logits = all_logits.detach();
   std::vector<std::int64_t> size(input.sizes().begin() + 2, input.sizes().end());
   torch::NoGradGuard no_grad;
-  return cam_from_gradients(activation.detach(), gradients, pooling, size);
+  return cam_from_gradients(activation.detach(), gradients, pooling, size, align_corners);
 }
 
 }  // namespace due

@@ -16,12 +16,13 @@ struct Prediction {
 
 // The model must be in eval mode: BatchNorm then uses its running statistics, samples do not interact and the
 // whole batch's Grad-CAM comes from one backward pass. The network up to `layer` runs without a graph.
+// `align_corners`: the map's upsampling (ClassifierArchitecture::cam_align_corners).
 Prediction predict(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
-                   bool with_cam);
+                   bool with_cam, bool align_corners);
 
 // The Grad-CAM [B, spatial...] of `classes` [B] (undefined: each sample's predicted class), under the same
 // eval-mode conditions, without a graph; `logits` (if given) receives the batch's logits [B, classes].
 torch::Tensor eval_grad_cam(ResNet18& model, const torch::Tensor& input, const LayerRef& layer, CamPooling pooling,
-                            const torch::Tensor& classes, torch::Tensor* logits = nullptr);
+                            bool align_corners, const torch::Tensor& classes, torch::Tensor* logits = nullptr);
 
 }  // namespace due

@@ -12,7 +12,7 @@ const torch::Tensor& target(const StepView& step, const std::string& name) {
   return it->second;
 }
 
-// Mean |cam - target| with all weights 1: Baseline+ (against the imputed annotation) and GRADIA (against the
+// Mean |cam - target| with all weights 1: imputed-l1 (against the imputed annotation) and GRADIA (against the
 // human annotation of the slice).
 class L1Term : public ExplanationTerm {
  public:
@@ -25,17 +25,21 @@ class L1Term : public ExplanationTerm {
 };
 
 // DUE: binary term on the human annotation's foreground + continuous term against the imputed annotation, both
-// weighted per voxel.
+// weighted per voxel by W; unweighted (W = 1), Baseline+.
 class DueTerm : public ExplanationTerm {
  public:
-  explicit DueTerm(DueLossOptions options) : options_(options) {}
-  std::vector<std::string> targets() const override { return {"human", "imputed", "weight"}; }
+  explicit DueTerm(bool weighted) : weighted_(weighted) {}
+  std::vector<std::string> targets() const override {
+    if (weighted_) return {"human", "imputed", "weight"};
+    return {"human", "imputed"};
+  }
   torch::Tensor per_sample(const StepView& step) override {
-    return due_loss(step.cam, target(step, "human"), target(step, "imputed"), target(step, "weight"), options_);
+    return due_loss(step.cam, target(step, "human"), target(step, "imputed"),
+                    weighted_ ? target(step, "weight") : torch::Tensor());
   }
 
  private:
-  DueLossOptions options_;
+  bool weighted_;
 };
 
 // HAICS: binary cross-entropy of the map against the annotation.
@@ -45,21 +49,34 @@ class BceTerm : public ExplanationTerm {
   torch::Tensor per_sample(const StepView& step) override { return map_bce(step.cam, target(step, "human")); }
 };
 
-// RES-G: the map soft-thresholded at a learned threshold, compared with slack to the Gaussian-softened annotation.
-class RobustTerm : public ExplanationTerm {
+// RES-G's robust term: the threshold solved from the batch's maps and annotations (not learned), the mean over
+// the batch's annotated pixels, the slack. One number for the batch, as RES.py computes it; every positive gets
+// it, so the mean over positives is that number.
+class ResRobustTerm : public ExplanationTerm {
  public:
-  RobustTerm(double threshold_init, double slack, double blur_sigma) : slack_(slack), blur_sigma_(blur_sigma) {
-    threshold_ = register_parameter("threshold", torch::full({}, threshold_init));
-  }
+  explicit ResRobustTerm(double slack) : slack_(slack) {}
   std::vector<std::string> targets() const override { return {"human"}; }
   torch::Tensor per_sample(const StepView& step) override {
-    const torch::Tensor softened = gaussian_blur_3x3(target(step, "human"), blur_sigma_);
-    return robust_l1(step.cam, softened, threshold_, slack_);
+    const torch::Tensor& human = target(step, "human");
+    const torch::Tensor threshold = res_threshold(step.cam, human);
+    return res_robust_term(step.cam, human, threshold, slack_).expand({step.cam.size(0)});
   }
 
  private:
-  double slack_, blur_sigma_;
-  torch::Tensor threshold_;
+  double slack_;
+};
+
+// RES-G's second term: L1 between the map and the blurred, max-normalised positive annotation.
+class ResBlurTerm : public ExplanationTerm {
+ public:
+  explicit ResBlurTerm(double sigma) : sigma_(sigma) {}
+  std::vector<std::string> targets() const override { return {"human"}; }
+  torch::Tensor per_sample(const StepView& step) override {
+    return weighted_l1(step.cam, res_blurred_annotation(target(step, "human"), sigma_));
+  }
+
+ private:
+  double sigma_;
 };
 
 WeightedTerm weighted(const std::string& name, double lambda, std::shared_ptr<ExplanationTerm> term) {
@@ -71,13 +88,13 @@ WeightedTerm weighted(const std::string& name, double lambda, std::shared_ptr<Ex
 const std::vector<MethodSpec>& classifier_methods() {
   static const std::vector<MethodSpec> methods{
       {"baseline", "3D, cross-entropy only", 3, false, [](const MethodSettings&) { return std::vector<WeightedTerm>{}; }},
-      {"baseline-plus", "3D, + lambda * L1(CAM, imputed annotation), all weights 1", 3, true,
+      {"baseline-plus", "3D, DUE's loss with every weight 1 (binary term on M + continuous term on I)", 3, true,
        [](const MethodSettings& s) {
-         return std::vector<WeightedTerm>{weighted("l1", s.lambda, std::make_shared<L1Term>("imputed"))};
+         return std::vector<WeightedTerm>{weighted("due", s.lambda, std::make_shared<DueTerm>(false))};
        }},
       {"due", "3D, + lambda * (binary term on M + continuous term on I), both weighted by W", 3, true,
        [](const MethodSettings& s) {
-         return std::vector<WeightedTerm>{weighted("due", s.lambda, std::make_shared<DueTerm>(s.due))};
+         return std::vector<WeightedTerm>{weighted("due", s.lambda, std::make_shared<DueTerm>(true))};
        }},
       {"haics", "2D middle slice, + lambda * BCE(CAM, annotation)", 2, false,
        [](const MethodSettings& s) {
@@ -87,11 +104,18 @@ const std::vector<MethodSpec>& classifier_methods() {
        [](const MethodSettings& s) {
          return std::vector<WeightedTerm>{weighted("l1", s.lambda, std::make_shared<L1Term>("human"))};
        }},
-      {"res-g", "2D middle slice, + lambda * robust L1 at a learned threshold against the blurred annotation", 2,
+      {"res-g", "2D middle slice, + lambda * (robust term at a solved threshold + L1 to the blurred annotation)", 2,
        false,
        [](const MethodSettings& s) {
-         return std::vector<WeightedTerm>{weighted(
-             "robust", s.lambda, std::make_shared<RobustTerm>(s.res_g_threshold_init, s.res_g_slack, s.res_g_blur_sigma))};
+         return std::vector<WeightedTerm>{
+             weighted("robust", s.lambda * s.res_g_robust_weight, std::make_shared<ResRobustTerm>(s.res_g_slack)),
+             weighted("blur", s.lambda * s.res_g_blur_weight, std::make_shared<ResBlurTerm>(s.res_g_blur_sigma))};
+       }},
+      // Not a method of the paper: the L1 half of Baseline+ alone (what baseline-plus was before it became DUE's
+      // loss with W = 1), kept for comparison.
+      {"imputed-l1", "3D, + lambda * L1(CAM, imputed annotation), all weights 1 (no binary term)", 3, true,
+       [](const MethodSettings& s) {
+         return std::vector<WeightedTerm>{weighted("l1", s.lambda, std::make_shared<L1Term>("imputed"))};
        }},
   };
   return methods;

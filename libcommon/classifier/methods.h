@@ -37,8 +37,8 @@ struct StepView {
   const TargetMap* targets = nullptr;
 };
 
-// One explanation loss term. A module, so learnable pieces (RES-G's threshold, a rater model) are trained by the
-// same optimizer and saved in the same checkpoint as the network.
+// One explanation loss term. A module, so learnable pieces (a rater model) are trained by the same optimizer and
+// saved in the same checkpoint as the network.
 class ExplanationTerm : public torch::nn::Module {
  public:
   // Names of the targets (see TargetMap) the term reads.
@@ -62,10 +62,13 @@ struct WeightedTerm {
 // The settings the methods read from the config (classifier.*).
 struct MethodSettings {
   double lambda = 1;
-  DueLossOptions due;
+  // RES-G (RES.py run with --transforms Gaussian --eta 0.1, its README's command): the robust term's slack eta,
+  // the sigma of the 3x3 blur (0: OpenCV's fixed kernel, what cv2.GaussianBlur(., (3, 3), 0) uses), and each
+  // term's weight, multiplied by lambda (RES.py adds both terms with weight 1).
   double res_g_slack = 0.1;
-  double res_g_threshold_init = 0.5;
-  double res_g_blur_sigma = 1.0;
+  double res_g_blur_sigma = 0;
+  double res_g_robust_weight = 1;
+  double res_g_blur_weight = 1;
 };
 
 struct MethodSpec {

@@ -23,6 +23,8 @@ std::string ClassifierArchitecture::to_yaml() const {
   out << YAML::Key << "slice" << YAML::Value << slice;
   out << YAML::Key << "cam_layer" << YAML::Value << layer_ref_name(cam_layer);
   out << YAML::Key << "cam_pooling" << YAML::Value << cam_pooling_name(cam_pooling);
+  out << YAML::Key << "cam_align_corners" << YAML::Value << cam_align_corners;
+  out << YAML::Key << "cam_weights" << YAML::Value << cam_weights_name(cam_weights);
   out << YAML::Key << "method" << YAML::Value << method;
   if (raters != "none") out << YAML::Key << "raters" << YAML::Value << raters;
   out << YAML::EndMap;
@@ -43,6 +45,9 @@ ClassifierArchitecture ClassifierArchitecture::from_yaml(const std::string& text
     a.slice = node["slice"].as<std::size_t>();
     a.cam_layer = parse_layer_ref(node["cam_layer"].as<std::string>());
     a.cam_pooling = parse_cam_pooling(node["cam_pooling"].as<std::string>());
+    a.cam_align_corners = node["cam_align_corners"] ? node["cam_align_corners"].as<bool>() : false;
+    a.cam_weights = node["cam_weights"] ? parse_cam_weights(node["cam_weights"].as<std::string>())
+                                        : CamWeights::Differentiable;
     a.method = node["method"].as<std::string>();
     if (node["raters"]) a.raters = node["raters"].as<std::string>();
   } catch (const std::exception& e) {

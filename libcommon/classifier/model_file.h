@@ -24,6 +24,12 @@ struct ClassifierArchitecture {
   std::size_t slice = 0;  // 2D networks: the depth index of the slice they see (the middle one)
   LayerRef cam_layer;
   CamPooling cam_pooling = CamPooling::Spatial;
+  // Upsampling of the map (training and due-explain alike); files written before the key existed were trained
+  // with false and read as false.
+  bool cam_align_corners = true;
+  // Training only (whether the explanation loss differentiates the channel weights); recorded for provenance,
+  // read as differentiable from files written before the key existed.
+  CamWeights cam_weights = CamWeights::Constant;
   std::string method;
   std::string raters = "none";  // --raters; written to the YAML only when not none (older files read as none)
 

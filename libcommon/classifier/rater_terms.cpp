@@ -234,7 +234,7 @@ std::vector<WeightedTerm> with_rater_choice(std::vector<WeightedTerm> terms, con
   }
   if (!any)
     throw UsageError("--raters " + settings.choice + " replaces the human annotation of the explanation term, and " +
-                     method + " has no term that reads it (use due, haics, gradia or res-g, or --raters magi)");
+                     method + " has no term that reads it (use due, baseline-plus, haics, gradia or res-g, or --raters magi)");
   return terms;
 }
 

@@ -26,7 +26,8 @@ torch::Tensor class_saliency(ResNet18& model, const torch::Tensor& input, const 
     const torch::Tensor gradient = torch::autograd::grad({scores}, {x})[0];
     return min_max_per_sample(gradient.abs().squeeze(1)).detach();
   }
-  return eval_grad_cam(model, input, architecture.cam_layer, architecture.cam_pooling, classes);
+  return eval_grad_cam(model, input, architecture.cam_layer, architecture.cam_pooling, architecture.cam_align_corners,
+                       classes);
 }
 
 }  // namespace due

@@ -10,9 +10,12 @@ torch::Tensor positives_cam(const ResNetOutput& out, const torch::Tensor& labels
   // remaining blocks and the head; with BatchNorm in training mode those blocks couple the samples of a batch
   // slightly (batch statistics) unless the layer is the last one, the default.
   const torch::Tensor scores = out.logits.gather(1, labels.unsqueeze(1)).squeeze(1).index_select(0, positives);
-  const torch::Tensor gradients = cam_gradients(scores, out.activation, /*create_graph=*/true);
+  // Without create_graph the gradients are plain values: the loss reaches the parameters through the
+  // activations only, as in the published code (its hook's gradients carry no graph).
+  const bool differentiable = architecture.cam_weights == CamWeights::Differentiable;
+  const torch::Tensor gradients = cam_gradients(scores, out.activation, /*create_graph=*/differentiable);
   return cam_from_gradients(out.activation.index_select(0, positives), gradients.index_select(0, positives),
-                            architecture.cam_pooling, architecture.input_size());
+                            architecture.cam_pooling, architecture.input_size(), architecture.cam_align_corners);
 }
 
 ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,

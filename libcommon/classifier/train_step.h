@@ -1,6 +1,7 @@
 #pragma once
 // One optimisation step of the classifier: forward, the positives' Grad-CAM for their true class from the same
-// pass (graph kept so the explanation loss trains through it), the objective, backward, optimizer step.
+// pass (graph kept so the explanation loss trains through it; through the channel weights too only with
+// CamWeights::Differentiable), the objective, backward, optimizer step.
 // Shared by due-train-classifier and bench/bench_train_step.
 #include <functional>
 

@@ -67,7 +67,8 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
       if (samples[i].label == 1) positives.push_back(static_cast<std::int64_t>(i));
     }
     const Prediction prediction = predict(model, torch::stack(inputs).to(device), architecture.cam_layer,
-                                          architecture.cam_pooling, /*with_cam=*/!positives.empty());
+                                          architecture.cam_pooling, /*with_cam=*/!positives.empty(),
+                                          architecture.cam_align_corners);
     const torch::Tensor probability = prediction.probability.select(1, 1).to(torch::kCPU, torch::kFloat64).contiguous();
     scores.insert(scores.end(), probability.data_ptr<double>(), probability.data_ptr<double>() + probability.numel());
     if (positives.empty()) continue;
@@ -202,6 +203,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   architecture.slice = middle_slice(architecture.volume.depth);  // what a 2D network sees
   architecture.cam_layer = options.cam_layer;
   architecture.cam_pooling = options.cam_pooling;
+  architecture.cam_weights = options.cam_weights;
+  architecture.cam_align_corners = options.cam_align_corners;
   architecture.method = method.name;
   architecture.raters = options.raters.choice;
 

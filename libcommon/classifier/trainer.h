@@ -34,6 +34,8 @@ struct TrainerOptions {
   ClassBalance balance = ClassBalance::Oversample;
   LayerRef cam_layer;
   CamPooling cam_pooling = CamPooling::Spatial;
+  CamWeights cam_weights = CamWeights::Constant;
+  bool cam_align_corners = true;
   std::uint64_t seed = 1;
   std::string device = "cpu";
   Provenance provenance;

@@ -14,6 +14,16 @@ const char* cam_pooling_name(CamPooling pooling) {
   return pooling == CamPooling::Spatial ? "spatial" : "per-depth";
 }
 
+CamWeights parse_cam_weights(const std::string& name) {
+  if (name == "constant") return CamWeights::Constant;
+  if (name == "differentiable") return CamWeights::Differentiable;
+  throw std::invalid_argument("CAM weights '" + name + "' are not constant or differentiable");
+}
+
+const char* cam_weights_name(CamWeights weights) {
+  return weights == CamWeights::Constant ? "constant" : "differentiable";
+}
+
 torch::Tensor cam_gradients(const torch::Tensor& scores, const torch::Tensor& activation, bool create_graph) {
   return torch::autograd::grad({scores.sum()}, {activation}, /*grad_outputs=*/{}, /*retain_graph=*/true,
                                create_graph)[0];
@@ -28,7 +38,7 @@ torch::Tensor min_max_per_sample(const torch::Tensor& maps) {
 }
 
 torch::Tensor cam_from_gradients(const torch::Tensor& activation, const torch::Tensor& gradients, CamPooling pooling,
-                                 c10::IntArrayRef output_size) {
+                                 c10::IntArrayRef output_size, bool align_corners) {
   const std::int64_t spatial_axes = activation.dim() - 2;
   if ((spatial_axes != 2 && spatial_axes != 3) || gradients.sizes() != activation.sizes() ||
       static_cast<std::int64_t>(output_size.size()) != spatial_axes)
@@ -41,7 +51,7 @@ torch::Tensor cam_from_gradients(const torch::Tensor& activation, const torch::T
   const torch::Tensor alpha = gradients.mean(pooled, /*keepdim=*/true);
   const torch::Tensor map = torch::relu((alpha * activation).sum(1, /*keepdim=*/true));  // [N, 1, spatial...]
   namespace F = torch::nn::functional;
-  auto options = F::InterpolateFuncOptions().size(output_size.vec()).align_corners(false);
+  auto options = F::InterpolateFuncOptions().size(output_size.vec()).align_corners(align_corners);
   if (spatial_axes == 3)
     options.mode(torch::kTrilinear);
   else

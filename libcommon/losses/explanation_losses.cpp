@@ -1,7 +1,9 @@
 #include "losses/explanation_losses.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace due {
 namespace {
@@ -20,11 +22,15 @@ void require_same_shape(const char* what, const torch::Tensor& cam, const torch:
   if (cam.dim() < 2) throw std::invalid_argument(std::string(what) + ": expected [P, spatial...] maps");
 }
 
+std::vector<double> as_doubles(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous().view(-1);
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
 }  // namespace
 
-torch::Tensor soft_binarise(const torch::Tensor& cam, const torch::Tensor& threshold, bool clip_negative) {
-  const torch::Tensor soft = torch::tanh(5.0 * (cam - threshold));
-  return clip_negative ? torch::relu(soft) : soft;
+torch::Tensor soft_binarise(const torch::Tensor& cam, const torch::Tensor& threshold) {
+  return torch::tanh(5.0 * (cam - threshold));
 }
 
 torch::Tensor weighted_l1(const torch::Tensor& cam, const torch::Tensor& target, const torch::Tensor& weight) {
@@ -35,20 +41,20 @@ torch::Tensor weighted_l1(const torch::Tensor& cam, const torch::Tensor& target,
   return error.mean(spatial_axes(cam));
 }
 
-torch::Tensor due_binary_term(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& weight,
-                              const DueLossOptions& options) {
+torch::Tensor due_binary_term(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& weight) {
   require_same_shape("due_binary_term", cam, human);
   require_same_shape("due_binary_term", cam, weight);
   const torch::Tensor foreground = (human > 0.5).to(cam.scalar_type());
   const torch::Tensor half = torch::full({}, 0.5, cam.options());
-  const torch::Tensor error = weight * (soft_binarise(cam, half, options.binary_relu) - human).abs() * foreground;
+  torch::Tensor error = (soft_binarise(cam, half) - human).abs() * foreground;
+  if (weight.defined()) error = error * weight;
   const auto axes = spatial_axes(cam);
   return error.sum(axes) / foreground.sum(axes).clamp_min(1.0);
 }
 
 torch::Tensor due_loss(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& imputed,
-                       const torch::Tensor& weight, const DueLossOptions& options) {
-  return due_binary_term(cam, human, weight, options) + weighted_l1(cam, imputed, weight);
+                       const torch::Tensor& weight) {
+  return due_binary_term(cam, human, weight) + weighted_l1(cam, imputed, weight);
 }
 
 torch::Tensor map_bce(const torch::Tensor& cam, const torch::Tensor& target) {
@@ -58,22 +64,73 @@ torch::Tensor map_bce(const torch::Tensor& cam, const torch::Tensor& target) {
   return loss.mean(spatial_axes(cam));
 }
 
-torch::Tensor robust_l1(const torch::Tensor& cam, const torch::Tensor& target, const torch::Tensor& threshold,
-                        double slack) {
-  require_same_shape("robust_l1", cam, target);
-  const torch::Tensor error = (soft_binarise(cam, threshold, /*clip_negative=*/true) - target).abs();
-  return torch::relu(error - slack).mean(spatial_axes(cam));
+torch::Tensor res_threshold(const torch::Tensor& cam, const torch::Tensor& annotation) {
+  require_same_shape("res_threshold", cam, annotation);
+  const std::vector<double> x = as_doubles(cam), y = as_doubles(annotation);
+  std::vector<double> below, above;  // map values where the annotation is < 0 and > 0, in flattened order
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (y[i] < 0) below.push_back(x[i]);
+    if (y[i] > 0) above.push_back(x[i]);
+  }
+  std::vector<double> below_sorted(below), above_sorted(above);
+  std::sort(below_sorted.begin(), below_sorted.end());
+  std::sort(above_sorted.begin(), above_sorted.end());
+  // The RES code counts the satisfied constraints of each candidate pixel by pixel (quadratic in the pixels);
+  // sorted values give the same counts by binary search.
+  const auto score = [&](double v) {
+    double s = 0;
+    if (!below.empty()) {
+      const auto strictly_below = std::lower_bound(below_sorted.begin(), below_sorted.end(), v) - below_sorted.begin();
+      s += static_cast<double>(strictly_below) / static_cast<double>(below.size());
+    }
+    if (!above.empty()) {
+      const auto under_v = std::lower_bound(above_sorted.begin(), above_sorted.end(), v) - above_sorted.begin();
+      s += static_cast<double>(above.size() - static_cast<std::size_t>(under_v)) / static_cast<double>(above.size());
+    }
+    return s;
+  };
+  double best = 0, best_score = 0;
+  const auto consider = [&](double v) {
+    const double s = score(v);
+    if (s > best_score) best = v, best_score = s;
+  };
+  for (double v : below) consider(v + kResThresholdEpsilon);
+  for (double v : above) consider(v);
+  return torch::full({}, best, cam.options().requires_grad(false));
+}
+
+torch::Tensor res_robust_term(const torch::Tensor& cam, const torch::Tensor& annotation, const torch::Tensor& threshold,
+                              double slack) {
+  require_same_shape("res_robust_term", cam, annotation);
+  const torch::Tensor annotated = (annotation != 0).to(cam.scalar_type());
+  const torch::Tensor count = annotated.sum();
+  if (count.item<double>() == 0) return torch::zeros({}, cam.options());
+  const torch::Tensor error = (soft_binarise(cam, threshold) - annotation).abs() * annotated;
+  return torch::relu(error.sum() / count - slack);
+}
+
+torch::Tensor res_blurred_annotation(const torch::Tensor& annotation, double sigma) {
+  const torch::Tensor blurred = gaussian_blur_3x3(annotation.clamp_min(0), sigma);
+  return blurred / (blurred.amax({1, 2}, /*keepdim=*/true) + 1e-6);
 }
 
 torch::Tensor gaussian_blur_3x3(const torch::Tensor& maps, double sigma) {
   if (maps.dim() != 3) throw std::invalid_argument("gaussian_blur_3x3: expected [P, H, W], got " + c10::str(maps.sizes()));
-  if (!(sigma > 0)) throw std::invalid_argument("gaussian_blur_3x3: sigma must be > 0");
-  const double edge = std::exp(-1.0 / (2 * sigma * sigma));
+  // OpenCV: a 3-tap kernel with sigma <= 0 comes from its fixed table, not from its sigma formula.
+  const double edge = sigma > 0 ? std::exp(-1.0 / (2 * sigma * sigma)) : 0.5;
   const torch::Tensor profile = torch::tensor({edge, 1.0, edge}, maps.options());
   torch::Tensor kernel = profile.unsqueeze(1) * profile.unsqueeze(0);
   kernel = (kernel / kernel.sum()).view({1, 1, 3, 3});
   namespace F = torch::nn::functional;
-  return F::conv2d(maps.unsqueeze(1), kernel, F::Conv2dFuncOptions().padding(1)).squeeze(1);
+  // Reflect-101 per axis; an axis of one pixel is its own neighbourhood (OpenCV's border rule for length 1).
+  torch::Tensor padded = maps.unsqueeze(1);
+  const auto pad_axis = [&](std::vector<std::int64_t> pad, std::int64_t size) {
+    padded = size > 1 ? F::pad(padded, F::PadFuncOptions(pad).mode(torch::kReflect))
+                      : F::pad(padded, F::PadFuncOptions(pad).mode(torch::kReplicate));
+  };
+  pad_axis({1, 1, 0, 0}, maps.size(2));
+  pad_axis({0, 0, 1, 1}, maps.size(1));
+  return F::conv2d(padded, kernel).squeeze(1);
 }
 
 }  // namespace due

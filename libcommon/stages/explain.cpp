@@ -117,6 +117,7 @@ int run_explain(ToolContext& context) {
                             {"split", split_name(split)},
                             {"cam_layer", layer_ref_name(layer)},
                             {"cam_pooling", cam_pooling_name(pooling)},
+                            {"cam_align_corners", architecture.cam_align_corners ? "true" : "false"},
                             {"cam_dims", std::to_string(architecture.network.dims)},
                             {"classifier", model_path},
                             {"dataset", data_path},
@@ -137,7 +138,8 @@ int run_explain(ToolContext& context) {
     const std::vector<DatasetSample> samples = dataset.read_batch(chunk);
     std::vector<torch::Tensor> inputs;
     for (const DatasetSample& sample : samples) inputs.push_back(network_input(sample.image, architecture));
-    const Prediction prediction = predict(classifier.model, torch::stack(inputs).to(device), layer, pooling, true);
+    const Prediction prediction = predict(classifier.model, torch::stack(inputs).to(device), layer, pooling, true,
+                                          architecture.cam_align_corners);
     const torch::Tensor probability = prediction.probability.to(torch::kCPU, torch::kFloat32).contiguous();
     const torch::Tensor predicted = prediction.predicted.to(torch::kCPU);
     for (std::size_t i = 0; i < samples.size(); ++i) {

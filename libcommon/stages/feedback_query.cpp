@@ -124,7 +124,7 @@ int run_feedback_query(ToolContext& context) {
     std::vector<torch::Tensor> inputs;
     for (const DatasetSample& sample : dataset.read_batch(chunk)) inputs.push_back(network_input(sample.image, architecture));
     const Prediction prediction = predict(classifier.model, torch::stack(inputs).to(device), architecture.cam_layer,
-                                          architecture.cam_pooling, /*with_cam=*/false);
+                                          architecture.cam_pooling, /*with_cam=*/false, architecture.cam_align_corners);
     const torch::Tensor p = prediction.probability.to(torch::kCPU, torch::kFloat32);
     for (std::int64_t i = 0; i < p.size(0); ++i) {
       probabilities.push_back(tensor_values(p[i]));

@@ -25,10 +25,10 @@ double positive(const Config& config, const std::string& key, bool zero_allowed)
 MethodSettings method_settings_from(const Config& config) {
   MethodSettings s;
   s.lambda = positive(config, "classifier.lambda", true);
-  s.due.binary_relu = config.get_bool("classifier.due.binary_relu");
   s.res_g_slack = positive(config, "classifier.res_g.slack", true);
-  s.res_g_threshold_init = config.get_float("classifier.res_g.threshold_init");
-  s.res_g_blur_sigma = positive(config, "classifier.res_g.blur_sigma", false);
+  s.res_g_blur_sigma = positive(config, "classifier.res_g.blur_sigma", true);
+  s.res_g_robust_weight = positive(config, "classifier.res_g.robust_weight", true);
+  s.res_g_blur_weight = positive(config, "classifier.res_g.blur_weight", true);
   return s;
 }
 
@@ -96,6 +96,8 @@ int run_train_classifier(ToolContext& context) {
                 : what.rfind("layer", 0) == 0 ? "classifier.cam.layer" : "classifier.cam.pooling",
                 what);
   }
+  o.cam_weights = config.parse_string("classifier.cam.weights", parse_cam_weights);
+  o.cam_align_corners = config.get_bool("classifier.cam.align_corners");
   o.method_settings = method_settings_from(config);
   o.raters = rater_settings_from(config);
   o.width = at_least(config, "classifier.width", 1);

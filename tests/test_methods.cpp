@@ -1,0 +1,93 @@
+// The methods of the registry as the trainer builds them (classifier/methods.h), on hand-worked batches. Only the
+// registry's interface is used, so each case states what the method computes, not how the code is arranged.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "classifier/methods.h"
+#include "cli/config.h"
+#include "cli/config_schema.h"
+
+namespace {
+
+torch::Tensor maps(std::vector<double> values, c10::IntArrayRef shape) {
+  return torch::tensor(values, torch::kFloat64).view(shape);
+}
+
+// The explanation terms (before lambda) of `method` on a batch whose positives have these maps and targets.
+struct Evaluated {
+  std::vector<std::string> names;
+  std::vector<double> terms;
+  std::size_t parameters = 0;
+};
+Evaluated evaluate(const std::string& method, const torch::Tensor& cam, const due::TargetMap& targets) {
+  due::ClassifierObjective objective(due::find_method(method).make_terms(due::MethodSettings{}));
+  const std::int64_t p = cam.size(0);
+  due::StepView step;
+  step.labels = torch::ones({p}, torch::kInt64);
+  step.logits = torch::zeros({p, 2}, torch::kFloat64);
+  step.positives = torch::arange(p, torch::kInt64);
+  step.cam = cam;
+  step.targets = &targets;
+  const auto losses = objective.compute(step);
+  Evaluated out{objective.term_names(), {}, objective.parameters().size()};
+  for (const torch::Tensor& t : losses.terms) out.terms.push_back(t.item<double>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("methods: baseline-plus is DUE's loss with every weight 1, binary term included", "[methods]") {
+  // One positive, 2 x 2. Foreground of M: voxels 0, 1, 3.
+  const auto cam = maps({0.3, 0.9, 0.1, 0.7}, {1, 2, 2});
+  const due::TargetMap targets{{"human", maps({1, 1, 0, 1}, {1, 2, 2})},
+                               {"imputed", maps({1, 0.5, 0, 1}, {1, 2, 2})},
+                               // W is annotations.h5's; Baseline+ must not read it
+                               {"weight", maps({0.2, 0.5, 1, 2}, {1, 2, 2})}};
+  // binary: |tanh(5 (c - 0.5)) - 1| over the foreground = 1 + tanh(1), 1 - tanh(2), 1 - tanh(1): mean (3 - tanh 2) / 3
+  // continuous: |c - I| = 0.7, 0.4, 0.1, 0.3: mean 0.375
+  const double expected = (3 - std::tanh(2.0)) / 3 + 0.375;
+  const Evaluated plus = evaluate("baseline-plus", cam, targets);
+  REQUIRE(plus.terms.size() == 1);
+  CHECK(plus.terms[0] == Approx(expected));
+  // ... which is what DUE computes when W is 1 everywhere.
+  due::TargetMap ones = targets;
+  ones["weight"] = torch::ones({1, 2, 2}, torch::kFloat64);
+  CHECK(evaluate("due", cam, ones).terms[0] == Approx(expected));
+  // The L1-only variant keeps its own name.
+  const Evaluated l1 = evaluate("imputed-l1", cam, targets);
+  REQUIRE(l1.terms.size() == 1);
+  CHECK(l1.terms[0] == Approx(0.375));
+}
+
+TEST_CASE("methods: res-g is RES.py's two terms, logged apart, with the threshold solved, not learned", "[methods]") {
+  // Two positives of 1 x 3 (a 2D method's maps are [P, H, W]); annotated pixels (M = 1) have maps 0.3, 0.5, 0.2.
+  const auto cam = maps({0.3, 0.8, 0.5, /**/ 0.6, 0.2, 0.9}, {2, 1, 3});
+  const auto human = maps({1, 0, 1, /**/ 0, 1, 0}, {2, 1, 3});
+  const Evaluated res = evaluate("res-g", cam, {{"human", human}});
+  REQUIRE(res.names == std::vector<std::string>{"robust", "blur"});
+  CHECK(res.parameters == 0);  // nothing for the optimizer: RES's threshold is solved from the batch
+  // Threshold: with no negative annotation, the lowest map value on an annotated pixel satisfies every
+  // constraint: 0.2. Robust term, pooled over the batch's 3 annotated pixels (not per sample):
+  // |tanh(0.5) - 1| + |tanh(1.5) - 1| + |tanh(0) - 1|, mean, minus eta 0.1.
+  const double robust = (3 - std::tanh(0.5) - std::tanh(1.5)) / 3 - 0.1;
+  CHECK(res.terms[0] == Approx(robust));
+  // Blur term: OpenCV's 3x3 kernel for sigma 0 is (1/4, 1/2, 1/4) per axis, borders reflected without the edge
+  // (BORDER_REFLECT_101); a single row is its own vertical neighbourhood. Row 1 0 1 -> (1/2, 1/4 + 1/4, 1/2);
+  // row 0 1 0 -> (1/4 + 1/4, 1/2, 1/4 + 1/4) (zero padding would give 1/4 at its ends, sigma 0.8 uneven values).
+  // Each divided by its max + 1e-6, then mean |cam - G| over the 6 pixels.
+  const double g = 0.5 / (0.5 + 1e-6);
+  const double blur = (std::abs(0.3 - g) + std::abs(0.8 - g) + std::abs(0.5 - g) + std::abs(0.6 - g) +
+                       std::abs(0.2 - g) + std::abs(0.9 - g)) /
+                      6;
+  CHECK(res.terms[1] == Approx(blur));
+}
+
+TEST_CASE("methods: classifier.due.binary_relu is gone (the published ReLU acts on a non-negative mean)", "[methods]") {
+  due::Config config(due::toolkit_config_schema());
+  CHECK_THROWS(config.apply_assignment("classifier.due.binary_relu=true"));
+  CHECK(config.get_string("classifier.cam.weights") == "constant");
+  CHECK(config.get_bool("classifier.cam.align_corners"));
+}
