@@ -97,23 +97,39 @@ TEST_CASE("noise schedule: alpha-bar and posterior closed forms against hand val
   CHECK(ts.strided_steps(1000).back() == 0);
 }
 
-TEST_CASE("training triples span the data's gaps and hold foreground", "[diffusion]") {
-  // gaps 0-3 (span 3) and 3-7 (span 4); a second layout adds span 2
-  const std::vector<std::vector<std::uint8_t>> layouts{{1, 0, 0, 1, 0, 0, 0, 1}, {1, 0, 1, 0, 1}};
-  CHECK(due::gap_spans(layouts) == std::vector<std::size_t>{2, 3, 4});
-  // foreground on slice 6 only, depth 8: span-2 windows [4,6], [5,7]; span 3: [3..6], [4..7]; span 4: [2..6], [3..7]
-  const std::vector<std::vector<std::uint8_t>> foreground{{0, 0, 0, 0, 0, 0, 1, 0}};
-  const auto windows = due::foreground_windows(foreground, {2, 3, 4});
-  REQUIRE(windows.size() == 6);
-  std::mt19937_64 rng(3);
-  for (int i = 0; i < 200; ++i) {
-    const due::SliceTriple t = due::draw_triple(windows, rng);
-    CHECK(t.before < t.target);
-    CHECK(t.target < t.after);
-    CHECK(t.after <= 7);
-    CHECK(t.before + 4 >= 6);  // every window reaches slice 6
-    CHECK(t.after >= 6);
+TEST_CASE("training triples are annotated slices only, at their true position and span, with foreground",
+          "[diffusion]") {
+  // Volume 0: annotated 0, 3, 7, 9; volume 1: annotated 0, 2, 4 (every slice's foreground flag given, but only the
+  // annotated ones may matter). Volume 1 has foreground nowhere on its annotated slices: no triple.
+  const std::vector<std::vector<std::uint8_t>> layouts{{1, 0, 0, 1, 0, 0, 0, 1, 0, 1}, {1, 0, 1, 0, 1}};
+  const std::vector<std::vector<std::uint8_t>> foreground{{0, 1, 1, 0, 1, 1, 1, 1, 0, 0}, {0, 1, 0, 1, 0}};
+  const auto consecutive = due::annotated_triples(layouts, foreground, due::TripleChoice::Consecutive);
+  // (0, 3, 7) and (3, 7, 9) both hold slice 7's foreground.
+  REQUIRE(consecutive.size() == 2);
+  CHECK((consecutive[0].before == 0 && consecutive[0].target == 3 && consecutive[0].after == 7));
+  CHECK(consecutive[0].position() == Approx(3.0 / 7.0));
+  CHECK((consecutive[1].before == 3 && consecutive[1].target == 7 && consecutive[1].after == 9));
+  // Nested: every i < j < l of {0, 3, 7, 9} holds slice 7 except (0, 3, 9).
+  const auto nested = due::annotated_triples(layouts, foreground, due::TripleChoice::Nested);
+  CHECK(nested.size() == 3);
+  for (const due::SliceTriple& t : nested) {
+    CHECK(t.volume == 0);
+    CHECK(!(t.before == 0 && t.target == 3 && t.after == 9));
   }
+  // Foreground only off the annotated slices counts for nothing.
+  const std::vector<std::vector<std::uint8_t>> between{{0, 1, 1, 0, 1, 1, 1, 0, 1, 0}};
+  CHECK(due::annotated_triples({layouts[0]}, between, due::TripleChoice::Nested).empty());
+
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50; ++i) {
+    const due::SliceTriple t = due::draw_triple(nested, rng);
+    CHECK(layouts[0][t.before] == 1);
+    CHECK(layouts[0][t.target] == 1);
+    CHECK(layouts[0][t.after] == 1);
+  }
+  CHECK_THROWS_AS(due::draw_triple({}, rng), std::invalid_argument);
+  CHECK(due::parse_triple_choice("nested") == due::TripleChoice::Nested);
+  CHECK_THROWS_AS(due::parse_triple_choice("windows"), std::invalid_argument);
 }
 
 TEST_CASE("one training step lowers the loss on a fixed batch, resume continues from the checkpoint's step",

@@ -35,14 +35,18 @@ TEST_CASE("weights: min-max of sigmoid(-u) over a gap, against hand values", "[w
   // Annotated slices and the slice outside the gap weigh 1 whatever their uncertainty says.
   for (std::size_t i : {0, 1, 2, 12, 13, 14, 15, 16, 17}) CHECK(w[i] == 1.f);
 
-  SECTION("the published formula divides by max + 1e-6 instead of max - min") {
+  SECTION("the published formula is min-max too: it divides by the maximum of the shifted weights, + 1e-6") {
+    // get_weights: w = sigmoid(-u) = {0.5, 0.377541, 0.268941 | 0.5, 0.5, 0.5 | 0.437823, 0.5, 0.5};
+    // w - min(w) = {0.231059, 0.108600, 0 | ...}; divided by max(w - min(w)) + 1e-6 = 0.231060.
     due::WeightSettings published;
     published.formula = due::WeightFormula::Published;
     const auto p = due::uncertainty_weights(u, kShape, annotated, published);
-    CHECK(p[3] == Approx((hi - lo) / (hi + 1e-6)).epsilon(1e-6));
-    CHECK(p[3] == Approx(0.462117).epsilon(1e-5));  // the most certain voxel of the gap stays far below 1
-    CHECK(p[4] == Approx((flipped_sigmoid(0.5) - lo) / (hi + 1e-6)).epsilon(1e-6));
+    CHECK(p[3] == Approx((hi - lo) / (hi - lo + 1e-6)).epsilon(1e-6));
+    CHECK(p[3] == Approx(0.999996).epsilon(1e-6));  // the most certain voxel weighs 1 up to the 1e-6
+    CHECK(p[4] == Approx(0.470005).epsilon(1e-5));
+    CHECK(p[9] == Approx(0.730903).epsilon(1e-5));
     CHECK(p[5] == Approx(0.0).margin(1e-7));
+    for (std::size_t i = 3; i < 12; ++i) CHECK(p[i] == Approx(w[i]).margin(1e-5));  // = minmax here
     CHECK(p[0] == 1.f);
   }
 }
@@ -59,6 +63,17 @@ TEST_CASE("weights: a uniform-variance gap and a gap with one uncertain voxel", 
   const auto degenerate = due::uncertainty_weights(u, kShape, annotated, published);
   for (std::size_t i = 3; i < 9; ++i) CHECK(degenerate[i] == 0.f);
   CHECK(degenerate[0] == 1.f);
+
+  // Nearly uniform: the first gap spans u 0 .. 4e-6, so w 0.5 .. 0.5 - 1e-6. minmax calls that uniform (range below
+  // uniform_range) and weighs it 1; the published formula gives its most certain voxels 1e-6 / (1e-6 + 1e-6) = 0.5.
+  std::vector<float> nearly(kShape.voxels(), 0.f);
+  nearly[7] = 4e-6f;
+  const auto nearly_published = due::uncertainty_weights(nearly, kShape, annotated, published);
+  const auto nearly_minmax = due::uncertainty_weights(nearly, kShape, annotated, {});
+  for (std::size_t i = 3; i < 9; ++i) {
+    CHECK(nearly_published[i] == Approx(i == 7 ? 0.0 : 0.5).margin(1e-6));
+    CHECK(nearly_minmax[i] == 1.f);
+  }
 
   u[7] = 0.2f;  // one uncertain voxel in the first gap (slice 2)
   const auto one = due::uncertainty_weights(u, kShape, annotated, {});

@@ -38,6 +38,7 @@ InterpolatorTrainingConfig interpolator_training_config_from(const Config& confi
   if (c.ema_decay < 0 || c.ema_decay >= 1) config.fail("interpolator.train.ema_decay", "must be in [0, 1)");
   c.condition_drop = config.get_float("interpolator.train.condition_drop");
   if (c.condition_drop < 0 || c.condition_drop > 1) config.fail("interpolator.train.condition_drop", "must be in [0, 1]");
+  c.triples = config.parse_string("interpolator.train.triples", parse_triple_choice);
   c.checkpoint_every = config.get_int("interpolator.train.checkpoint_every");
   if (c.checkpoint_every < 1) config.fail("interpolator.train.checkpoint_every", "must be >= 1");
   c.log_every = config.get_int("interpolator.train.log_every");

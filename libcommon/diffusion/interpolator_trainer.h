@@ -25,6 +25,7 @@ struct InterpolatorTrainingConfig {
   double grad_clip = 1.0;  // 0 = off
   double ema_decay = 0.999;
   double condition_drop = 0.5;
+  TripleChoice triples = TripleChoice::Consecutive;  // which annotated slices make a training triple
   std::int64_t checkpoint_every = 1000;
   std::int64_t log_every = 50;
 };

@@ -51,7 +51,8 @@ void normalise(const std::vector<float>& uncertainty, std::vector<float>& weight
   auto flipped = [](double u) { return 1.0 / (1.0 + std::exp(u)); };  // sigmoid(-u), decreasing in u
   const double w_max = flipped(u_min), w_min = flipped(u_max);
   const bool uniform = settings.formula == WeightFormula::MinMax && u_max - u_min < settings.uniform_range;
-  const double denominator = settings.formula == WeightFormula::MinMax ? w_max - w_min : w_max + 1e-6;
+  // Published: the code divides the shifted weights by their own maximum, w_max - w_min, plus 1e-6.
+  const double denominator = settings.formula == WeightFormula::MinMax ? w_max - w_min : w_max - w_min + 1e-6;
   for (const Region& r : regions) {
     for (std::size_t i = r.first * plane; i < r.last * plane; ++i) {
       const double w = uniform ? 1.0 : (flipped(uncertainty[i]) - w_min) / denominator;

@@ -12,15 +12,19 @@ namespace due {
 
 enum class WeightNormalisation { Gap, Volume };
 enum class WeightFormula {
-  MinMax,     // (w - min) / (max - min): the most certain voxel of the region weighs 1, the least certain 0
-  Published,  // (w - min) / (max + 1e-6), as the published code does: at most about 0.12 for variances <= 0.25
+  MinMax,  // (w - min) / (max - min): the most certain voxel of the region weighs 1, the least certain 0; a region
+           // whose uncertainty spans less than uniform_range weighs 1
+  // The published get_weights: w -= min(w); w /= max(w) + 1e-6, the max taken after the shift, i.e.
+  // (w - min) / (max - min + 1e-6). Min-max as well, but a uniform region weighs 0 everywhere (0 / 1e-6) and a
+  // nearly uniform one little, where MinMax gives both 1.
+  Published,
 };
 
 struct WeightSettings {
   WeightNormalisation normalisation = WeightNormalisation::Gap;
   WeightFormula formula = WeightFormula::MinMax;
   // MinMax: a region whose uncertainty spans less than this (max u - min u) has nothing to rank and weighs 1
-  // everywhere, instead of stretching noise to [0, 1] or dividing by zero.
+  // everywhere, instead of stretching noise to [0, 1] or dividing by zero. Published ignores it.
   double uniform_range = 1e-4;
 };
 

@@ -14,6 +14,7 @@
 #include "imputation/uncertainty_weights.h"
 #include "io/nifti_io.h"
 #include "io/stage_files.h"
+#include "io/training_dataset.h"
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/tensors.h"
@@ -221,7 +222,8 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
   if (paths.data.empty()) throw UsageError("--data FILE (dataset.h5) is required");
   if (paths.out.empty()) throw UsageError("--out FILE is required");
   const ImputeSettings settings = settings_from(context.config);
-  const DatasetReader dataset(paths.data);
+  // /mask and every rater's mask are imputed from their annotated slices alone.
+  const TrainingDatasetReader dataset(paths.data);
   const VolumeShape& shape = dataset.layout().shape;
   const torch::Device device = torch_device(context.device);
   Sources sources = open_sources(settings, context.config, paths, shape, device);

@@ -9,6 +9,7 @@
 #include "diffusion/interpolator_trainer.h"
 #include "diffusion/variance_sampling.h"
 #include "io/stage_files.h"
+#include "io/training_dataset.h"
 #include "nn/tensors.h"
 #include "util/errors.h"
 
@@ -27,7 +28,8 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
   const std::int64_t gzip = config.get_int("io.gzip_level");
   if (gzip < 0 || gzip > 9) config.fail("io.gzip_level", "must be in 0..9");
 
-  const DatasetReader dataset(data_path);
+  // The fillings are conditioned on annotated slices only, and nothing here may see the slices between them.
+  const TrainingDatasetReader dataset(data_path);
   const VolumeShape& shape = dataset.layout().shape;
   require_slices_fit(shape, interpolator.architecture, data_path, model_path);
   const std::vector<std::uint8_t> labels = dataset.labels();

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "cli/logging.h"
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "diffusion/interpolator_trainer.h"
-#include "io/dataset_store.h"
+#include "io/training_dataset.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
@@ -21,12 +22,13 @@ constexpr std::uint64_t kTripleStream = 0x7121;
 constexpr std::uint64_t kNoiseStream = 0x7122;
 
 struct TrainingData {
-  std::vector<torch::Tensor> masks;  // [D, H, W] in {0, 1}
-  std::vector<std::size_t> spans;
-  std::vector<TripleWindow> windows;
+  std::vector<torch::Tensor> masks;  // [D, H, W] in {0, 1}, 0 outside the annotated slices
+  std::vector<SliceTriple> triples;
 };
 
-TrainingData training_data(const DatasetReader& dataset) {
+// The training positives' annotated slices and the triples they make. Read through TrainingDatasetReader, so
+// nothing here can reach a slice between annotated ones.
+TrainingData training_data(const TrainingDatasetReader& dataset, TripleChoice choice) {
   TrainingData data;
   const std::vector<std::uint8_t> labels = dataset.labels();
   const VolumeShape& shape = dataset.layout().shape;
@@ -41,11 +43,10 @@ TrainingData training_data(const DatasetReader& dataset) {
                             has_foreground.data_ptr<std::uint8_t>() + shape.depth);
     data.masks.push_back(mask);
   }
-  data.spans = gap_spans(layouts);
-  data.windows = foreground_windows(foreground, data.spans);
-  if (data.windows.empty())
-    throw InputError(dataset.path() + ": no training positive has a gap span and a foreground slice to learn from (" +
-                     std::to_string(data.masks.size()) + " training positives)");
+  data.triples = annotated_triples(layouts, foreground, choice);
+  if (data.triples.empty())
+    throw InputError(dataset.path() + ": no training positive has three annotated slices with foreground on one of "
+                     "them to learn from (" + std::to_string(data.masks.size()) + " training positives)");
   return data;
 }
 
@@ -58,18 +59,20 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
   const Config& config = context.config;
   const InterpolatorArchitecture architecture = interpolator_architecture_from(config);
   const InterpolatorTrainingConfig train = interpolator_training_config_from(config);
-  const DatasetReader dataset(data_path);
+  const TrainingDatasetReader dataset(data_path);
   const VolumeShape& shape = dataset.layout().shape;
   const std::int64_t multiple = architecture.unet.size_multiple();
   if (static_cast<std::int64_t>(shape.height) % multiple || static_cast<std::int64_t>(shape.width) % multiple)
     config.fail("interpolator.model.channel_mult", "needs slices whose height and width are multiples of " +
                                                        std::to_string(multiple) + "; " + data_path + " has " +
                                                        std::to_string(shape.height) + "x" + std::to_string(shape.width));
-  const TrainingData data = training_data(dataset);
-  std::string spans;
-  for (std::size_t s : data.spans) spans += (spans.empty() ? "" : ",") + std::to_string(s);
-  log_info("training on ", data.masks.size(), " training positives, gap spans {", spans, "}, ", data.windows.size(),
-           " windows with foreground");
+  const TrainingData data = training_data(dataset, train.triples);
+  std::set<std::size_t> spans;
+  for (const SliceTriple& t : data.triples) spans.insert(t.after - t.before);
+  std::string span_list;
+  for (std::size_t s : spans) span_list += (span_list.empty() ? "" : ",") + std::to_string(s);
+  log_info("training on the annotated slices of ", data.masks.size(), " training positives: ", data.triples.size(), " ",
+           triple_choice_name(train.triples), " triples with foreground, spans {", span_list, "}");
 
   const torch::Device device = torch_device(context.device);
   InterpolatorTrainer trainer(architecture, train, device);
@@ -95,7 +98,7 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     const std::int64_t step = trainer.steps_done();
     std::mt19937_64 rng(derive_seed(context.seed, kTripleStream, static_cast<std::uint64_t>(step)));
     std::vector<SliceTriple> triples;
-    for (std::int64_t i = 0; i < train.batch_size; ++i) triples.push_back(draw_triple(data.windows, rng));
+    for (std::int64_t i = 0; i < train.batch_size; ++i) triples.push_back(draw_triple(data.triples, rng));
     loss_sum += trainer.step(make_triple_batch(triples, data.masks),
                              derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)));
     ++loss_count;

@@ -13,6 +13,7 @@
 #include "cli/tool.h"
 #include "data/sparse_slices.h"
 #include "io/stage_files.h"
+#include "io/training_dataset.h"
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
@@ -80,7 +81,7 @@ struct TrainingSet {
   std::int64_t height, width;
 };
 
-TrainingSet load_split(const DatasetReader& dataset, const VarianceReader& variance, std::uint8_t split) {
+TrainingSet load_split(const TrainingDatasetReader& dataset, const VarianceReader& variance, std::uint8_t split) {
   const VolumeShape& shape = dataset.layout().shape;
   const auto h = static_cast<std::int64_t>(shape.height), w = static_cast<std::int64_t>(shape.width);
   TrainingSet set{GapQueries(h, w), {}, 0, h, w};
@@ -177,7 +178,8 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
   if (paths.data.empty()) throw UsageError("--data FILE (dataset.h5) is required");
   if (paths.variance.empty()) throw UsageError("--variance FILE (variance.h5) is required");
   if (paths.out.empty()) throw UsageError("--out FILE is required");
-  const DatasetReader dataset(paths.data);
+  // The NP-VAE learns from annotated slices and the diffusion variance, never from the slices between them.
+  const TrainingDatasetReader dataset(paths.data);
   const VarianceReader variance(paths.variance);
   const VolumeShape& shape = dataset.layout().shape;
   if (!(variance.shape() == shape))
