@@ -6,7 +6,10 @@
 #include <random>
 #include <sstream>
 
+#include "report/aggregate.h"
+#include "report/metrics_file.h"
 #include "report/paired_statistics.h"
+#include "report/paired_table.h"
 #include "support.h"
 
 TEST_CASE("paired statistics: sign test and exact Wilcoxon by hand", "[paired-statistics]") {
@@ -81,4 +84,43 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
     CHECK(c.wilcoxon_p == Approx(wilcoxon).epsilon(1e-9));
     CHECK(c.sign_test_p == Approx(sign).epsilon(1e-9));
   }
+}
+
+namespace {
+
+due::MetricsRecord run(const std::string& method, int seed, double iou, double average_precision) {
+  due::MetricsRecord r;
+  r.tags = {{"dataset", "phantom"}, {"method", method}, {"seed", std::to_string(seed)}};
+  r.classification.average_precision = average_precision;
+  r.explanation.mean.iou = iou;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("paired statistics: the report's table pairs runs by seed against the baseline", "[paired-statistics][report]") {
+  // DUE beats the baseline's IoU on all 3 shared seeds (differences 0.2, 0.3, 0.1) and loses AP on seed 2;
+  // its seed 4 has no baseline partner and is left out.
+  const std::vector<due::MetricsRecord> runs{run("baseline", 1, 0.1, 0.8), run("baseline", 2, 0.1, 0.8),
+                                             run("baseline", 3, 0.2, 0.8), run("due", 1, 0.3, 0.85),
+                                             run("due", 2, 0.4, 0.7),      run("due", 3, 0.3, 0.9),
+                                             run("due", 4, 0.9, 0.9)};
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  const std::string table =
+      due::paired_comparison_table(due::group_runs(pointers, {}), "baseline", {"explanation_iou", "average_precision"});
+  INFO(table);
+  // IoU: mean 0.2, sd 0.1, 3 of 3 won, Wilcoxon exact p = 0.25, sign p = 0.25. AP: +0.05, -0.1, +0.1: mean
+  // 1/60 = 0.017, sd 0.104, 2 of 3 won.
+  CHECK_THAT(table, Catch::Matchers::Contains("| due | 3 | +0.200 ± 0.100 | 3/3 | 0.250 | 0.250 | +0.017 ± 0.104 | 2/3 |"));
+  CHECK_THAT(table, Catch::Matchers::Contains("minus baseline"));
+  CHECK_THAT(table, !Catch::Matchers::Contains("Fewer than 3"));
+  // With two seeds no test is given and the table says the differences are anecdotes.
+  const std::vector<const due::MetricsRecord*> two{&runs[0], &runs[1], &runs[3], &runs[4]};
+  const std::string short_table = due::paired_comparison_table(due::group_runs(two, {}), "baseline", {"explanation_iou"});
+  CHECK_THAT(short_table, Catch::Matchers::Contains("| due | 2 | +0.250 ± 0.071 | 2/2 | — | — |"));
+  CHECK_THAT(short_table, Catch::Matchers::Contains("Fewer than 3 paired seeds"));
+  // No baseline: no table.
+  const std::vector<const due::MetricsRecord*> alone{&runs[3], &runs[4]};
+  CHECK(due::paired_comparison_table(due::group_runs(alone, {}), "baseline", {"explanation_iou"}).empty());
 }
