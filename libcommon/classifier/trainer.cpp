@@ -300,6 +300,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
                     "batches");
   TrainingSummary summary;
   summary.training_samples = train_indices.size();
+  summary.min_epoch = options.selection.min_epoch;
   summary.validation_samples = validation_indices.size();
   double step_seconds = 0, stepped_samples = 0;
 

@@ -56,6 +56,7 @@ struct TrainingSummary {
   double best_pr_auc = 0;          // NaN when validation had no positive (or no sample): the last epoch is kept
   double best_validation_loss = 0;
   std::string selection_reason;    // why the kept epoch was kept
+  std::int64_t min_epoch = 1;      // the first candidate epoch, as applied (clamped to the run's length)
   double seconds = 0;
   double samples_per_second = 0;   // training samples through the step, this invocation
 };

@@ -125,7 +125,7 @@ int run_train_classifier(ToolContext& context) {
            std::isnan(s.best_pr_auc) ? std::string()
                                      : " (validation PR-AUC " + std::to_string(s.best_pr_auc) + ", loss " +
                                            std::to_string(s.best_validation_loss) + ")",
-           ": ", s.selection_reason, " (epochs from ", o.selection.min_epoch, ", PR-AUC tolerance ",
+           ": ", s.selection_reason, " (epochs from ", s.min_epoch, ", PR-AUC tolerance ",
            o.selection.tolerance, "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,
            " epoch(s) in ", s.seconds, " s, ", s.samples_per_second, " training samples/s; log ", o.out_path,
            ".log.csv");
