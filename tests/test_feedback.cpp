@@ -179,6 +179,42 @@ due::ClassifierArchitecture tiny_architecture() {
 
 }  // namespace
 
+TEST_CASE("feedback: at p = 0.5 the penalty is the squared gradient of the predicted class and shrinks the marked "
+          "region's saliency", "[feedback]") {
+  // A linear two-class model: logits (0, w . x + b). At x = 0 and b = 0 both classes have p = 0.5 whatever w is,
+  // the case entropy sampling queries. d p_1 / d x = p (1 - p) w = w / 4, so by hand the penalty is
+  // sum_v m_v (w_v / 4)^2 (the old sum_k log p_k had gradient (1 - 2 p) w = 0 here).
+  const std::int64_t voxels = 12;
+  torch::Tensor w = torch::linspace(-1.0, 1.2, voxels, torch::kFloat64).view({1, 1, voxels}).requires_grad_(true);
+  const torch::Tensor x = torch::zeros({1, 1, voxels}, torch::kFloat64);
+  torch::Tensor marked = torch::zeros({1, 1, voxels}, torch::kFloat64);
+  marked.slice(2, 0, 4).fill_(1.0);  // the first four voxels are marked irrelevant
+  const auto penalty_of = [&](const torch::Tensor& weights) {
+    const torch::Tensor leaf = x.clone().requires_grad_(true);
+    const torch::Tensor z1 = (weights * leaf).sum({1, 2}).unsqueeze(1);
+    const torch::Tensor logits = torch::cat({torch::zeros_like(z1), z1}, 1);
+    return due::right_reasons_penalty(logits, leaf, marked);
+  };
+  const auto marked_saliency = [&](const torch::Tensor& weights) {  // sum over marked voxels of (d p / d x)^2
+    return (marked * (weights.detach() / 4).square()).sum().item<double>();
+  };
+  const torch::Tensor penalty = penalty_of(w);
+  double by_hand = 0;
+  for (std::int64_t v = 0; v < 4; ++v) by_hand += std::pow(w.view(-1)[v].item<double>() / 4, 2);
+  REQUIRE(by_hand > 0.05);
+  CHECK(penalty.item<double>() == Approx(by_hand).epsilon(1e-12));
+  // Gradient descent on the penalty alone: the marked weights shrink, the unmarked ones do not move.
+  const double before = marked_saliency(w);
+  const torch::Tensor unmarked_before = w.detach().view(-1).slice(0, 4).clone();
+  for (int step = 0; step < 20; ++step) {
+    const torch::Tensor g = torch::autograd::grad({penalty_of(w).sum()}, {w})[0];
+    torch::NoGradGuard no_grad;
+    w.sub_(g * 10.0);
+  }
+  CHECK(marked_saliency(w) < 0.5 * before);
+  CHECK(torch::equal(w.detach().view(-1).slice(0, 4), unmarked_before));
+}
+
 TEST_CASE("feedback: the right-reasons penalty is zero without marks and its gradient matches finite differences",
           "[feedback]") {
   torch::manual_seed(3);
@@ -247,7 +283,8 @@ TEST_CASE("consistency: the adversarial step moves only background voxels, by at
   torch::manual_seed(4);
   due::ResNet18 model(tiny_architecture().network);
   for (int i = 0; i < 2; ++i) model->forward(torch::rand({4, 1, 8, 16, 16}));  // BatchNorm statistics
-  const auto input = torch::rand({3, 1, 8, 16, 16});
+  // Intensities at least epsilon inside [0, 1], so the clip to the image range does not bind here (see below).
+  const auto input = torch::rand({3, 1, 8, 16, 16}) * 0.8 + 0.1;
   const auto labels = torch::tensor({1, 0, 1}, torch::kInt64);
   const auto background = (torch::rand({3, 1, 8, 16, 16}) > 0.5).to(torch::kFloat32);
   model->train();
@@ -282,6 +319,17 @@ TEST_CASE("consistency: the adversarial step moves only background voxels, by at
   }
   CHECK_THROWS_AS(due::adversarial_background_step(model, input, labels, background.squeeze(1), 0.05, 1),
                   std::invalid_argument);
+  // At the ends of the intensity window the perturbed image stays a possible image: half the voxels at 0, half at
+  // 1, every one background. FGSM moves each voxel by +-epsilon; those pushed out of [0, 1] stay at the end.
+  const auto ends = (torch::rand({3, 1, 8, 16, 16}) > 0.5).to(torch::kFloat32);
+  const auto everywhere = torch::ones_like(ends);
+  for (std::int64_t steps : {1, 3}) {
+    const auto perturbed = due::adversarial_background_step(model, ends, labels, everywhere, 0.05, steps);
+    CHECK(perturbed.min().item<float>() >= 0.f);
+    CHECK(perturbed.max().item<float>() <= 1.f);
+    const auto delta = perturbed - ends;
+    CHECK(delta.abs().max().item<float>() == Approx(0.05f).margin(1e-6));  // the inward moves keep their size
+  }
 }
 
 TEST_CASE("consistency: an unperturbed input is fully consistent, and the weights have mean 1", "[consistency]") {

@@ -122,7 +122,7 @@ TEST_CASE("rater training: consensus of clean raters gives the same run as the /
   CHECK(due::load_classifier(dir.file("consensus.pt"), torch::kCPU).architecture.raters == "consensus");
   CHECK_THAT(due::CheckpointReader(dir.file("none.pt"), due::kClassifierKind).get_string("architecture"),
              !Contains("raters"));
-  CHECK(none_log.size() == 9);  // epoch, loss_total, loss_prediction, loss_l1, 4 validation metrics, seconds
+  CHECK(none_log.size() == 11);  // epoch, loss_total, loss_prediction, loss_l1, val_loss, 5 validation metrics, seconds
 }
 
 TEST_CASE("rater training: every choice trains on noisy phantoms and the rater targets matter", "[rater-training]") {

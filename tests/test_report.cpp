@@ -90,8 +90,19 @@ TEST_CASE("report: summaries, groups and labels", "[report]") {
 
   const std::string table = due::summary_table(groups, {"accuracy", "iou_volume"});
   CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU (volume) |"));
-  CHECK_THAT(table, Contains("| due interpolator=diffusion | 2 | **0.850 ± 0.071** | **0.450 ± 0.071** |"));
+  // Fewer than 3 seeds in some group: nothing is bold (a best mean of 1-2 seeds is noise).
+  CHECK_THAT(table, Contains("| due interpolator=diffusion | 2 | 0.850 ± 0.071 | 0.450 ± 0.071 |"));
   CHECK_THAT(table, Contains("| baseline | 1 | 0.600 | 0.100 |"));
+  CHECK_THAT(table, !Contains("**"));
+  // Three seeds each: the best mean of each column is bold.
+  const std::vector<due::MetricsRecord> three{fixture("due", 1, 20, 0.8, 0.4), fixture("due", 2, 20, 0.9, 0.5),
+                                              fixture("due", 3, 20, 0.7, 0.6), fixture("baseline", 1, 20, 0.9, 0.1),
+                                              fixture("baseline", 2, 20, 0.9, 0.2), fixture("baseline", 3, 20, 0.9, 0.3)};
+  std::vector<const due::MetricsRecord*> three_pointers;
+  for (const auto& r : three) three_pointers.push_back(&r);
+  const std::string bold = due::summary_table(due::group_runs(three_pointers, {}), {"accuracy", "iou_volume"});
+  CHECK_THAT(bold, Contains("| baseline | 3 | **0.900 ± 0.000** | 0.200 ± 0.100 |"));
+  CHECK_THAT(bold, Contains("| due | 3 | 0.800 ± 0.100 | **0.500 ± 0.100** |"));
 }
 
 TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files", "[report]") {
@@ -119,7 +130,7 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   // due at size 20: accuracies 0.85 and 0.90 over seeds 1, 2.
   CHECK_THAT(report, Contains("## Dataset: phantom") && Contains("### Table 1"));
   CHECK_THAT(report, Contains("| due train_size=20 | 2 | 0.875 ± 0.035 |"));
-  CHECK_THAT(report, Contains("| due train_size=50 | 2 | **0.925 ± 0.035** |"));
+  CHECK_THAT(report, Contains("| due train_size=50 | 2 | 0.925 ± 0.035 |"));
   CHECK_THAT(report, Contains("| baseline train_size=50 | 2 | 0.825 ± 0.035 |"));
   CHECK_THAT(report, Contains("40 samples, 12 positive"));
   // Two training sizes and ten thresholds make curves; a single lambda does not, and the report says so.

@@ -31,6 +31,9 @@ torch::Tensor adversarial_background_step(ResNet18& model, const torch::Tensor& 
     const torch::Tensor gradient = torch::autograd::grad({loss}, {x})[0];
     torch::NoGradGuard no_grad;
     delta = ((delta + step_size * gradient.sign()).clamp(-epsilon, epsilon) * mask).detach();
+    // Keep x' a possible image: intensities are windowed to [0, 1] (io/dataset_store.h), so a perturbation past
+    // the window's ends would show the network values no scan has.
+    delta = ((input + delta).clamp(0.0, 1.0) - input).detach();
   }
   return (input + delta).detach();
 }

@@ -4,7 +4,9 @@
 // its prediction loss is weighted up. Per sample:
 //   background B: voxels outside the current attention (CAM < threshold) or outside the human annotation
 //   x' = x + delta, delta = FGSM (steps 1) or PGD (steps > 1) ascent on the cross-entropy, delta = 0 outside B,
-//        |delta| <= epsilon everywhere
+//        |delta| <= epsilon everywhere, x' clipped to the images' range [0, 1]
+// Seed paper 003 gives only the idea (its abstract): this metric, the reweighting formula and the attack
+// settings are this toolkit's own.
 //   consistency c = 1 - mean |CAM(x') - CAM(x)|   (both min-max normalised, so c in [0, 1]; 1 when unmoved)
 //   raw weight r = 1 + strength * (1 - c), normalised to mean 1 over the training set
 // CAMs are of the true class, computed in eval mode (classifier/saliency.h). See docs/feedback.md.

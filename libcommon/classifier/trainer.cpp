@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 
+#include "classifier/checkpoint_selection.h"
 #include "classifier/inference.h"
 #include "classifier/model_file.h"
 #include "classifier/train_step.h"
@@ -39,6 +40,7 @@ struct ValidationResult {
   // Mean explanation IoU of the positives by due-evaluate's rule (metrics/slice_scoring.h): on the scored slice
   // and on the volume.
   double iou_slice = kNaN, iou_volume = kNaN;
+  double loss = kNaN;  // mean cross-entropy of the true class, the tie-breaker of checkpoint selection
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -55,6 +57,7 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
   std::vector<std::uint8_t> labels;
   const VolumeShape& shape = architecture.volume;
   SliceVolumeAccumulator explanation({kCamThreshold}, kCamThreshold, shape, scored_slice(architecture));
+  double cross_entropy = 0;
   for (std::size_t start = 0; start < indices.size(); start += batch_size) {
     const std::vector<std::size_t> chunk(indices.begin() + static_cast<std::ptrdiff_t>(start),
                                          indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + batch_size)));
@@ -71,6 +74,11 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
                                           architecture.cam_align_corners);
     const torch::Tensor probability = prediction.probability.select(1, 1).to(torch::kCPU, torch::kFloat64).contiguous();
     scores.insert(scores.end(), probability.data_ptr<double>(), probability.data_ptr<double>() + probability.numel());
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      const double p1 = probability.data_ptr<double>()[i];
+      // Clamped as torch's cross-entropy would not need to be: the softmax can round to exactly 0 or 1.
+      cross_entropy -= std::log(std::max(samples[i].label == 1 ? p1 : 1.0 - p1, 1e-12));
+    }
     if (positives.empty()) continue;
     const torch::Tensor cams = prediction.cam.to(torch::kCPU, torch::kFloat32).contiguous();
     for (std::int64_t i : positives) {
@@ -82,6 +90,7 @@ ValidationResult validate(ResNet18& model, const DatasetReader& dataset, const s
       explanation.add(cam.data(), samples[static_cast<std::size_t>(i)].mask.data());
     }
   }
+  result.loss = cross_entropy / static_cast<double>(labels.size());
   result.roc_auc = roc_auc(scores, labels);
   result.pr_auc = pr_auc_trapezoid(scores, labels);
   result.average_precision = average_precision(scores, labels);
@@ -107,7 +116,8 @@ std::vector<std::string> log_columns(const ClassifierObjective& objective, const
   if (!options.feedback_path.empty()) columns.push_back("loss_feedback");
   if (options.reweight_consistency)
     for (const char* c : {"mean_consistency", "min_consistency", "max_weight"}) columns.push_back(c);
-  for (const char* c : {"val_roc_auc", "val_pr_auc", "val_average_precision", "val_iou_slice", "val_iou_volume", "seconds"})
+  for (const char* c : {"val_loss", "val_roc_auc", "val_pr_auc", "val_average_precision", "val_iou_slice",
+                        "val_iou_volume", "seconds"})
     columns.push_back(c);
   for (const std::string& c : objective.log_columns()) columns.push_back(c);
   return columns;
@@ -122,9 +132,8 @@ bool reads_annotations_file(const std::vector<WeightedTerm>& terms) {
 
 // What a checkpoint restores besides the modules and the optimizer.
 struct RunState {
-  std::int64_t epoch = 0;       // epochs completed
-  std::int64_t best_epoch = 0;  // 0: none yet
-  double best_pr_auc = -std::numeric_limits<double>::infinity();
+  std::int64_t epoch = 0;  // epochs completed
+  SelectionState selection;
 };
 
 ResNetConfig architecture_network(const MethodSpec& method, const TrainerOptions& options) {
@@ -159,6 +168,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   TrainerOptions options = given_options;
   const bool with_feedback = !options.feedback_path.empty();
   if (with_feedback) options.epochs = options.feedback_rounds.total();
+  // A run shorter than the minimum epoch keeps its last epoch as the only candidate rather than none.
+  options.selection.min_epoch = std::min(options.selection.min_epoch, options.epochs);
   const auto start_time = std::chrono::steady_clock::now();
   const torch::Device device = torch_device(options.device);
   const MethodSpec& method = find_method(options.method);
@@ -254,8 +265,10 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     checkpoint.load_module("objective", *objective);
     checkpoint.load_optimizer("optimizer", optimizer);
     state.epoch = checkpoint.get_int("epoch");
-    state.best_epoch = checkpoint.get_int("best_epoch");
-    state.best_pr_auc = checkpoint.get_float("best_pr_auc");
+    state.selection.best_epoch = checkpoint.get_int("best_epoch");
+    state.selection.best_pr_auc = checkpoint.get_float("best_pr_auc");
+    state.selection.best_loss = checkpoint.get_float("best_validation_loss");
+    state.selection.top_pr_auc = checkpoint.get_float("top_pr_auc");
     log_info("resuming from ", checkpoint_path, " after epoch ", state.epoch);
   } else if (options.resume) {
     log_warn("--resume: no checkpoint ", checkpoint_path, "; starting afresh");
@@ -269,8 +282,10 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     writer.add_module("objective", *objective);
     writer.add_optimizer("optimizer", optimizer);
     writer.set("epoch", state.epoch);
-    writer.set("best_epoch", state.best_epoch);
-    writer.set("best_pr_auc", state.best_pr_auc);
+    writer.set("best_epoch", state.selection.best_epoch);
+    writer.set("best_pr_auc", state.selection.best_pr_auc);
+    writer.set("best_validation_loss", state.selection.best_loss);
+    writer.set("top_pr_auc", state.selection.top_pr_auc);
     writer.set_provenance(options.provenance);
     writer.save(checkpoint_path);
   };
@@ -284,6 +299,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
                     "batches");
   TrainingSummary summary;
   summary.training_samples = train_indices.size();
+  summary.min_epoch = options.selection.min_epoch;
   summary.validation_samples = validation_indices.size();
   double step_seconds = 0, stepped_samples = 0;
 
@@ -332,11 +348,13 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     state.epoch = epoch;
     // With feedback the kept model must have seen it: the baseline round's epochs are not candidates.
     const bool candidate = !with_feedback || epoch > options.feedback_rounds.baseline;
-    if (candidate && !std::isnan(validation.pr_auc) && validation.pr_auc > state.best_pr_auc) {
-      state.best_pr_auc = validation.pr_auc;
-      state.best_epoch = epoch;
+    const SelectionVerdict verdict =
+        offer_epoch(options.selection, state.selection, epoch, candidate, validation.pr_auc, validation.loss);
+    if (kept(verdict)) {
       copy_weights(*model, *best_model);
+      summary.selection_reason = selection_verdict_text(verdict);
     }
+    log_debug("epoch ", epoch, " for the kept model: ", selection_verdict_text(verdict));
     const double seconds = seconds_since(epoch_start);
     std::vector<double> row{static_cast<double>(epoch), sums[0] / samples, sums[1] / samples};
     for (std::size_t t = 2; t < sums.size(); ++t) row.push_back(positive_samples > 0 ? sums[t] / positive_samples : kNaN);
@@ -348,8 +366,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       log_info("epoch ", epoch, ": mean explanation consistency ", row[row.size() - 3], " (min ", row[row.size() - 2],
                "), sample weights mean 1, max ", row.back());
     }
-    for (double v : {validation.roc_auc, validation.pr_auc, validation.average_precision, validation.iou_slice,
-                     validation.iou_volume, seconds})
+    for (double v : {validation.loss, validation.roc_auc, validation.pr_auc, validation.average_precision,
+                     validation.iou_slice, validation.iou_volume, seconds})
       row.push_back(v);
     for (double v : objective->take_epoch_log()) row.push_back(v);
     log.row(row);
@@ -362,12 +380,16 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   progress.finish();
 
   // Without a usable validation PR-AUC (no validation positive) the last epoch is the model.
-  const bool validated = state.best_epoch > 0;
+  const SelectionState& selection = state.selection;
+  const bool validated = selection.best_epoch > 0;
   save_classifier(options.out_path, architecture, validated ? best_model : model, options.provenance,
-                  validated ? state.best_epoch : state.epoch, validated ? state.best_pr_auc : kNaN,
+                  validated ? selection.best_epoch : state.epoch, validated ? selection.best_pr_auc : kNaN,
                   magi ? magi->get() : nullptr);
-  summary.best_epoch = validated ? state.best_epoch : state.epoch;
-  summary.best_pr_auc = validated ? state.best_pr_auc : kNaN;
+  summary.best_epoch = validated ? selection.best_epoch : state.epoch;
+  summary.best_pr_auc = validated ? selection.best_pr_auc : kNaN;
+  summary.best_validation_loss = validated ? selection.best_loss : kNaN;
+  if (!validated) summary.selection_reason = "no candidate epoch had a validation PR-AUC: the last epoch is kept";
+  else if (summary.selection_reason.empty()) summary.selection_reason = "kept before this run resumed";
   summary.seconds = seconds_since(start_time);
   summary.samples_per_second = step_seconds > 0 ? stepped_samples / step_seconds : 0;
   return summary;

@@ -12,6 +12,7 @@
 #include "classifier/rater_terms.h"
 #include "explain/grad_cam.h"
 #include "io/provenance.h"
+#include "classifier/checkpoint_selection.h"
 #include "models/resnet.h"
 
 namespace due {
@@ -29,6 +30,7 @@ struct TrainerOptions {
   std::int64_t batch_size = 16;
   std::int64_t validation_batch_size = 16;
   std::int64_t checkpoint_every = 1;
+  SelectionRule selection;  // which epoch's weights are kept (classifier/checkpoint_selection.h)
   double learning_rate = 1e-3;
   double weight_decay = 0;
   ClassBalance balance = ClassBalance::Oversample;
@@ -54,6 +56,9 @@ struct TrainingSummary {
   std::int64_t epochs_run = 0;     // in this invocation
   std::int64_t best_epoch = 0;
   double best_pr_auc = 0;          // NaN when validation had no positive (or no sample): the last epoch is kept
+  double best_validation_loss = 0;
+  std::string selection_reason;    // why the kept epoch was kept
+  std::int64_t min_epoch = 1;      // the first candidate epoch, as applied (clamped to the run's length)
   double seconds = 0;
   double samples_per_second = 0;   // training samples through the step, this invocation
 };

@@ -44,6 +44,9 @@ std::string summary_table(const std::vector<RunGroup>& groups, const std::vector
       summaries[g].push_back(summarise(values));
     }
   }
+  // A best mean over fewer than 3 seeds is noise: no bold then (the report says so).
+  bool enough_seeds = groups.size() > 1;
+  for (const RunGroup& g : groups) enough_seeds = enough_seeds && g.runs.size() >= kSeedsToBold;
   std::ostringstream out;
   out << "| Method | Seeds |";
   for (const std::string& key : metric_keys) out << ' ' << scalar_metric(key).title << " |";
@@ -57,7 +60,7 @@ std::string summary_table(const std::vector<RunGroup>& groups, const std::vector
       for (const auto& row : summaries)
         if (row[m].count > 0) best = std::max(best, shown(row[m].mean));
       const Summary& s = summaries[g][m];
-      const bool bold = groups.size() > 1 && s.count > 0 && shown(s.mean) == best;
+      const bool bold = enough_seeds && s.count > 0 && shown(s.mean) == best;
       out << ' ' << (bold ? "**" + format_summary(s) + "**" : format_summary(s)) << " |";
     }
     out << '\n';

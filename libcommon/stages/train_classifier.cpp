@@ -105,6 +105,8 @@ int run_train_classifier(ToolContext& context) {
   o.batch_size = at_least(config, "classifier.batch_size", 2);
   o.validation_batch_size = at_least(config, "classifier.validation_batch_size", 1);
   o.checkpoint_every = at_least(config, "classifier.checkpoint_every", 1);
+  o.selection.min_epoch = at_least(config, "classifier.selection.min_epoch", 1);
+  o.selection.tolerance = positive(config, "classifier.selection.tolerance", true);
   o.learning_rate = positive(config, "classifier.learning_rate", false);
   o.weight_decay = positive(config, "classifier.weight_decay", true);
   const std::string balance = config.get_string("classifier.class_balance");
@@ -121,10 +123,12 @@ int run_train_classifier(ToolContext& context) {
   const TrainingSummary s = train_classifier(o);
   log_info("wrote ", o.out_path, ": method ", o.method, o.raters.choice == "none" ? "" : ", raters " + o.raters.choice,
            o.reweight_consistency ? " (consistency reweighting)" : "",
-           o.feedback_path.empty() ? "" : " (feedback " + o.feedback_path + ")", ", best epoch ", s.best_epoch, " (validation PR-AUC ",
-           std::isnan(s.best_pr_auc) ? std::string("n/a: no validation positive, last epoch kept")
-                                     : std::to_string(s.best_pr_auc),
-           "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,
+           o.feedback_path.empty() ? "" : " (feedback " + o.feedback_path + ")", ", kept epoch ", s.best_epoch,
+           std::isnan(s.best_pr_auc) ? std::string()
+                                     : " (validation PR-AUC " + std::to_string(s.best_pr_auc) + ", loss " +
+                                           std::to_string(s.best_validation_loss) + ")",
+           ": ", s.selection_reason, " (epochs from ", s.min_epoch, ", PR-AUC tolerance ",
+           o.selection.tolerance, "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,
            " epoch(s) in ", s.seconds, " s, ", s.samples_per_second, " training samples/s; log ", o.out_path,
            ".log.csv");
   return kExitOk;

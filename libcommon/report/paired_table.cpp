@@ -1,0 +1,98 @@
+#include "report/paired_table.h"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "report/paired_statistics.h"
+
+namespace due {
+namespace {
+
+std::string fixed(double value, int decimals) {
+  if (std::isnan(value)) return "n/a";
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.*f", decimals, value);
+  return text;
+}
+
+std::string p_value(double p) {
+  char text[32];
+  std::snprintf(text, sizeof text, p < 0.001 ? "%.1e" : "%.3f", p);
+  return text;
+}
+
+// Markdown table cells must not contain a bare '|'.
+std::string cell(const std::string& text) {
+  std::string escaped;
+  for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
+  return escaped;
+}
+
+std::map<std::string, double> by_seed(const RunGroup& group, const MetricDefinition& metric) {
+  std::map<std::string, double> values;
+  for (const MetricsRecord* run : group.runs) values[run->tag("seed")] = metric.value(*run);
+  return values;
+}
+
+}  // namespace
+
+std::string paired_comparison_table(const std::vector<RunGroup>& groups, const std::string& reference_method,
+                                    const std::vector<std::string>& metric_keys) {
+  const RunGroup* reference = nullptr;
+  for (const RunGroup& g : groups)
+    if (g.runs.front()->tag("method") == reference_method) {
+      reference = &g;
+      break;
+    }
+  if (!reference || groups.size() < 2) return "";
+  std::ostringstream out;
+  out << "| Method | Pairs |";
+  for (const std::string& key : metric_keys) {
+    const std::string title = scalar_metric(key).title;
+    out << " Δ " << title << " | Won | Wilcoxon p | Sign p |";
+  }
+  out << "\n| --- | ---: |";
+  for (std::size_t m = 0; m < metric_keys.size(); ++m) out << " ---: | ---: | ---: | ---: |";
+  out << '\n';
+  std::size_t fewest_pairs = SIZE_MAX;
+  bool approximate = false;
+  for (const RunGroup& g : groups) {
+    if (&g == reference) continue;
+    std::ostringstream row;
+    std::size_t pairs = 0;
+    for (const std::string& key : metric_keys) {
+      const MetricDefinition& metric = scalar_metric(key);
+      const auto mine = by_seed(g, metric), theirs = by_seed(*reference, metric);
+      std::vector<double> a, b;
+      for (const auto& [seed, value] : mine) {
+        const auto other = theirs.find(seed);
+        if (other == theirs.end()) continue;
+        a.push_back(value);
+        b.push_back(other->second);
+      }
+      const PairedComparison c = compare_paired(a, b);
+      pairs = std::max(pairs, c.pairs);
+      approximate = approximate || (!c.wilcoxon_exact && c.pairs >= 3);
+      row << ' ' << fixed(c.mean_difference, 3) << (c.pairs >= 2 ? " ± " + fixed(c.std_difference, 3).substr(1) : "")
+          << " | " << c.wins << "/" << c.pairs << " | " << (c.pairs >= 3 ? p_value(c.wilcoxon_p) : "—") << " | "
+          << (c.pairs >= 3 ? p_value(c.sign_test_p) : "—") << " |";
+    }
+    fewest_pairs = std::min(fewest_pairs, pairs);
+    out << "| " << cell(g.label) << " | " << pairs << " |" << row.str() << '\n';
+  }
+  out << "\nEach method minus " << reference_method
+      << ", run by run on the same seed (Δ: mean ± sd of the differences; Won: seeds where the method is higher, "
+         "out of the pairs). Wilcoxon: two-sided signed-rank test, exact"
+      << (approximate ? " (normal approximation with the tie correction where magnitudes tie)" : "")
+      << "; Sign: two-sided exact binomial sign test. With n seeds neither can go below 2/2^n (0.25 for 3, 0.0625 "
+         "for 5): fewer than 6 seeds cannot show p < 0.05.";
+  if (fewest_pairs < 3)
+    out << " **Fewer than 3 paired seeds for some rows: no test is reported there, and their differences are "
+           "anecdotes, not evidence.**";
+  out << '\n';
+  return out.str();
+}
+
+}  // namespace due

@@ -1,0 +1,128 @@
+// Paired comparisons over seeds (report/paired_statistics.h): hand-worked cases, and scipy.stats as the
+// independent implementation (Debian's python3-scipy, which python3-sklearn pulls in).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "report/aggregate.h"
+#include "report/metrics_file.h"
+#include "report/paired_statistics.h"
+#include "report/paired_table.h"
+#include "support.h"
+
+TEST_CASE("paired statistics: sign test and exact Wilcoxon by hand", "[paired-statistics]") {
+  // Sign test: 3 wins of 3: 2 * (1/8). 5 of 6: 2 * (1 + 6) / 64. 0 of 0: 1.
+  CHECK(due::sign_test_p_value(3, 0) == Approx(0.25));
+  CHECK(due::sign_test_p_value(5, 1) == Approx(14.0 / 64.0));
+  CHECK(due::sign_test_p_value(2, 2) == 1.0);
+  CHECK(due::sign_test_p_value(0, 0) == 1.0);
+  // Wilcoxon, 3 differences all positive: W+ = 6 of 6; only 1 of the 8 sign patterns reaches W- = 0, times 2.
+  bool exact = false;
+  CHECK(due::wilcoxon_signed_rank_p_value({0.1, 0.3, 0.2}, &exact) == Approx(0.25));
+  CHECK(exact);
+  // {0.1, 0.2, -0.05}: ranks 2, 3, 1; W- = 1; patterns with a sum <= 1: {} and {1}: 2 of 8, times 2.
+  CHECK(due::wilcoxon_signed_rank_p_value({0.1, 0.2, -0.05}) == Approx(0.5));
+  // Zeros are dropped; nothing left gives 1.
+  CHECK(due::wilcoxon_signed_rank_p_value({0.0, 0.0}) == 1.0);
+  CHECK(due::wilcoxon_signed_rank_p_value({0.0, 0.1, 0.3, 0.2}) == Approx(0.25));
+}
+
+TEST_CASE("paired statistics: the comparison of two methods over seeds", "[paired-statistics]") {
+  // DUE vs Baseline on 4 seeds, one missing on the baseline's side (NaN): 3 pairs.
+  const double nan = std::nan("");
+  // Binary fractions, so the differences 0.25, 0.125, 0.25 are exact and two magnitudes truly tie.
+  const auto c = due::compare_paired({0.75, 0.5, 0.75, 0.9}, {0.5, 0.375, 0.5, nan});
+  CHECK(c.pairs == 3);
+  CHECK(c.mean_difference == Approx(0.625 / 3));
+  // deviations 1/24, -1/12, 1/24: variance (2/576 + 1/144) / 2 = 1/192
+  CHECK(c.std_difference == Approx(std::sqrt(1.0 / 192)));
+  CHECK(c.wins == 3);
+  CHECK(c.losses == 0);
+  CHECK(c.sign_test_p == Approx(0.25));
+  // The magnitudes 0.2, 0.1, 0.2 tie: the normal approximation, W+ = 6, mean 3, variance 14/4 - 6/48.
+  CHECK_FALSE(c.wilcoxon_exact);
+  CHECK(c.wilcoxon_p == Approx(std::erfc(3.0 / std::sqrt(3.5 - 0.125) / std::sqrt(2.0))));
+  CHECK_THROWS(due::compare_paired({1.0}, {1.0, 2.0}));
+}
+
+TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][sklearn]") {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0.05, 0.1);
+  // Tie-free cases: exact (n <= 25) against scipy's exact mode, and n = 40 against its normal approximation.
+  std::vector<std::vector<double>> cases;
+  for (std::size_t n : {4, 7, 12, 20, 40}) {
+    std::vector<double> d(n);
+    for (double& v : d) v = normal(rng);
+    cases.push_back(d);
+  }
+  cases.push_back({0.1, 0.1, 0.2, -0.3, 0.4, 0.5, 0.6, -0.2, 0.2});  // tied magnitudes: approximation
+  std::ostringstream script;
+  script.precision(17);
+  script << "import scipy.stats as st\nfor d in [";
+  for (const auto& d : cases) {
+    script << "[";
+    for (double v : d) script << v << ",";
+    script << "],";
+  }
+  script << "]:\n"
+            "  ties = len(set(abs(x) for x in d)) < len(d)\n"
+            "  mode = 'approx' if ties or len(d) > 25 else 'exact'\n"
+            "  w = st.wilcoxon(d, mode=mode, correction=False).pvalue\n"
+            "  pos = sum(1 for x in d if x > 0); neg = sum(1 for x in d if x < 0)\n"
+            "  print(repr(w), repr(st.binomtest(pos, pos + neg).pvalue))\n";
+  due::test::ScratchDir dir;
+  due::test::write_text(dir.file("check.py"), script.str());
+  const auto result = due::test::run_command("/usr/bin/python3 -W ignore " + dir.file("check.py"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.output);
+  for (const auto& d : cases) {
+    double wilcoxon = 0, sign = 0;
+    REQUIRE(lines >> wilcoxon >> sign);
+    INFO(d.size());
+    const auto c = due::compare_paired(d, std::vector<double>(d.size(), 0.0));
+    CHECK(c.wilcoxon_p == Approx(wilcoxon).epsilon(1e-9));
+    CHECK(c.sign_test_p == Approx(sign).epsilon(1e-9));
+  }
+}
+
+namespace {
+
+due::MetricsRecord run(const std::string& method, int seed, double iou, double average_precision) {
+  due::MetricsRecord r;
+  r.tags = {{"dataset", "phantom"}, {"method", method}, {"seed", std::to_string(seed)}};
+  r.classification.average_precision = average_precision;
+  r.volume.reported.mean.iou = iou;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("paired statistics: the report's table pairs runs by seed against the baseline", "[paired-statistics][report]") {
+  // DUE beats the baseline's IoU on all 3 shared seeds (differences 0.2, 0.3, 0.1) and loses AP on seed 2;
+  // its seed 4 has no baseline partner and is left out.
+  const std::vector<due::MetricsRecord> runs{run("baseline", 1, 0.1, 0.8), run("baseline", 2, 0.1, 0.8),
+                                             run("baseline", 3, 0.2, 0.8), run("due", 1, 0.3, 0.85),
+                                             run("due", 2, 0.4, 0.7),      run("due", 3, 0.3, 0.9),
+                                             run("due", 4, 0.9, 0.9)};
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  const std::string table =
+      due::paired_comparison_table(due::group_runs(pointers, {}), "baseline", {"iou_volume", "average_precision"});
+  INFO(table);
+  // IoU: mean 0.2, sd 0.1, 3 of 3 won, Wilcoxon exact p = 0.25, sign p = 0.25. AP: +0.05, -0.1, +0.1: mean
+  // 1/60 = 0.017, sd 0.104, 2 of 3 won.
+  CHECK_THAT(table, Catch::Matchers::Contains("| due | 3 | +0.200 ± 0.100 | 3/3 | 0.250 | 0.250 | +0.017 ± 0.104 | 2/3 |"));
+  CHECK_THAT(table, Catch::Matchers::Contains("minus baseline"));
+  CHECK_THAT(table, !Catch::Matchers::Contains("Fewer than 3"));
+  // With two seeds no test is given and the table says the differences are anecdotes.
+  const std::vector<const due::MetricsRecord*> two{&runs[0], &runs[1], &runs[3], &runs[4]};
+  const std::string short_table = due::paired_comparison_table(due::group_runs(two, {}), "baseline", {"iou_volume"});
+  CHECK_THAT(short_table, Catch::Matchers::Contains("| due | 2 | +0.250 ± 0.071 | 2/2 | — | — |"));
+  CHECK_THAT(short_table, Catch::Matchers::Contains("Fewer than 3 paired seeds"));
+  // No baseline: no table.
+  const std::vector<const due::MetricsRecord*> alone{&runs[3], &runs[4]};
+  CHECK(due::paired_comparison_table(due::group_runs(alone, {}), "baseline", {"iou_volume"}).empty());
+}
