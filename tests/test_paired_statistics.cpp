@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "report/aggregate.h"
+#include "report/claim_check.h"
 #include "report/metrics_file.h"
 #include "report/paired_statistics.h"
 #include "report/paired_table.h"
@@ -125,4 +126,27 @@ TEST_CASE("paired statistics: the report's table pairs runs by seed against the 
   // No baseline: no table.
   const std::vector<const due::MetricsRecord*> alone{&runs[3], &runs[4]};
   CHECK(due::paired_comparison_table(due::group_runs(alone, {}), "baseline", {"iou_volume"}).empty());
+}
+
+TEST_CASE("paired statistics: the claim check says what the runs show, either way", "[paired-statistics][report]") {
+  // DUE doubles Baseline on seeds 1 and 2 (0.30 vs 0.10, 0.50 vs 0.20) but not on seed 3 (0.30 vs 0.20); it is
+  // above Baseline+ (mean 0.367 vs 0.300) and its AP 0.1 below Baseline's.
+  const std::vector<due::MetricsRecord> runs{run("baseline", 1, 0.1, 0.9),      run("baseline", 2, 0.2, 0.9),
+                                             run("baseline", 3, 0.2, 0.9),      run("due", 1, 0.3, 0.8),
+                                             run("due", 2, 0.5, 0.8),           run("due", 3, 0.3, 0.8),
+                                             run("baseline-plus", 1, 0.3, 0.8), run("baseline-plus", 2, 0.3, 0.8),
+                                             run("baseline-plus", 3, 0.3, 0.8)};
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  const std::string text = due::claim_check_paragraph(due::group_runs(pointers, {}));
+  INFO(text);
+  CHECK_THAT(text, Catch::Matchers::Contains("DUE higher on 3 of 3 paired seed(s), at least twice Baseline's on 2 of 3 "
+                                             "(ratios 3.000x, 2.500x, 1.500x)"));
+  CHECK_THAT(text, Catch::Matchers::Contains("does not hold here"));
+  CHECK_THAT(text, Catch::Matchers::Contains("IoU 0.367 vs 0.300. DUE is at least Baseline+ on the mean."));
+  CHECK_THAT(text, Catch::Matchers::Contains("more than 0.05 below Baseline's"));
+  CHECK_THAT(text, !Catch::Matchers::Contains("anecdotes"));
+  // Without a DUE group there is nothing to check.
+  const std::vector<const due::MetricsRecord*> no_due{&runs[0], &runs[6]};
+  CHECK(due::claim_check_paragraph(due::group_runs(no_due, {})).empty());
 }

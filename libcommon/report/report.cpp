@@ -10,8 +10,10 @@
 
 #include "io/text_output.h"
 #include "report/aggregate.h"
+#include "report/claim_check.h"
 #include "report/figures.h"
 #include "report/montage_figure.h"
+#include "report/paired_table.h"
 #include "report/tables.h"
 #include "util/errors.h"
 
@@ -116,7 +118,8 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
   md << "# due report\n\n"
      << "From " << records.size() << " metrics file" << (records.size() == 1 ? "" : "s") << " (listed at the end). "
      << "Each cell is the mean ± standard deviation over seeds (n - 1 in the denominator); the best mean of each "
-        "column is in bold. PR-AUC (AP) is the average precision (step-wise area); PR-AUC (trapezoid) is the "
+        "column is in bold when every row has at least " << kSeedsToBold << " seeds (with fewer, a best mean is "
+        "noise, and nothing is bold). PR-AUC (AP) is the average precision (step-wise area); PR-AUC (trapezoid) is the "
         "linearly interpolated area the published DUE code reports, which is optimistic.\n";
   for (const auto& [dataset, runs] : datasets) {
     const std::string name = dataset.empty() ? "(no dataset tag)" : dataset;
@@ -124,6 +127,11 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
     summary.configurations += groups.size();
     md << "\n## Dataset: " << name << "\n\n" << test_set_sentence(runs) << "\n\n";
     md << "### Table 1: classification and explanation\n\n" << summary_table(groups, kTable1Metrics);
+    const std::string claims = claim_check_paragraph(groups);
+    if (!claims.empty()) md << "\n" << claims;
+    const std::string paired =
+        paired_comparison_table(groups, "baseline", {"iou_volume", "iou_slice", "average_precision"});
+    if (!paired.empty()) md << "\n### Against Baseline, seed by seed\n\n" << paired;
     md << "\n### Classification at the argmax decision\n\n" << summary_table(groups, kDecisionMetrics);
 
     const auto png = [&](const std::string& figure_name) {
