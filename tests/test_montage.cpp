@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include "imaging/montage.h"
 #include "io/png_writer.h"
 #include "support.h"
@@ -78,4 +80,23 @@ TEST_CASE("png: an RGB montage round-trips through a PNG file", "[montage]") {
   due::test::write_text(dir.file("bad.png"), "no png");
   CHECK_THROWS_AS(due::read_png(dir.file("bad.png")), due::InputError);
   CHECK_THROWS_AS(due::write_png(dir.file("absent/m.png"), image), due::InputError);
+}
+
+TEST_CASE("montage: the colour key runs from CAM 0 at the bottom to 1 at the top, blended like the panels",
+          "[montage]") {
+  const due::RgbImage bar = due::colour_bar(4, 11, 0.5f);
+  REQUIRE(bar.width() == 4);
+  REQUIRE(bar.height() == 11);
+  const due::Rgb grey = bar.at(0, 10);  // value 0: the mid-grey background untouched
+  CHECK(int(grey.r) == int(grey.g));
+  CHECK(int(grey.g) == int(grey.b));
+  CHECK(std::abs(int(grey.r) - 128) <= 1);
+  // Value 1 at half opacity: halfway between the grey and jet's red end (0.5 * 255, 0, 0).
+  const due::Rgb top = bar.at(3, 0);
+  CHECK(std::abs(int(top.r) - int(0.5 * grey.r + 0.5 * 127.5)) <= 1);
+  CHECK(std::abs(int(top.g) - int(0.5 * grey.g)) <= 1);
+  CHECK(std::abs(int(top.b) - int(0.5 * grey.b)) <= 1);
+  // Value 0.5 (the middle row): jet's green peak, a quarter opacity.
+  const due::Rgb middle = bar.at(1, 5);
+  CHECK(std::abs(int(middle.g) - int(0.75 * grey.g + 0.25 * 255)) <= 1);
 }

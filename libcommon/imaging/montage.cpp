@@ -85,6 +85,17 @@ void overlay_heatmap(RgbImage& panel, const Slice& heat, float max_opacity) {
     }
 }
 
+RgbImage colour_bar(std::size_t width, std::size_t height, float max_opacity) {
+  Slice grey{height, width, std::vector<float>(width * height, 0.5f)};
+  Slice ramp{height, width, std::vector<float>(width * height, 0.f)};
+  for (std::size_t y = 0; y < height; ++y)
+    for (std::size_t x = 0; x < width; ++x)
+      ramp.values[y * width + x] = height > 1 ? static_cast<float>(height - 1 - y) / static_cast<float>(height - 1) : 1.f;
+  RgbImage bar = grey_panel(grey, 0.f, 1.f);
+  overlay_heatmap(bar, ramp, max_opacity);
+  return bar;
+}
+
 void overlay_contour(RgbImage& panel, const Slice& mask, Rgb colour) {
   require_same_size(panel, mask, "overlay_contour");
   auto inside = [&](std::ptrdiff_t x, std::ptrdiff_t y) {

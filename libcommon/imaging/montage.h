@@ -59,6 +59,11 @@ void overlay_contour(RgbImage& panel, const Slice& mask, Rgb colour);
 // The colour map of the heat maps: dark blue (0) through cyan, yellow to red (1).
 Rgb heat_colour(float value);
 
+// The key of the heat maps: a vertical bar, value 1 at the top row to 0 at the bottom, blended over mid grey
+// with `max_opacity` exactly as overlay_heatmap blends a map over an image, so the bar shows the colours a panel
+// shows.
+RgbImage colour_bar(std::size_t width, std::size_t height, float max_opacity);
+
 // Each pixel repeated factor x factor times.
 RgbImage scaled(const RgbImage& image, std::size_t factor);
 // Rows of panels, `gap` pixels of `background` between and around them; rows may differ in length and panels

@@ -18,8 +18,9 @@ namespace due {
 namespace {
 
 // Panels about this many pixels wide, whatever the block size.
-constexpr std::size_t kPanelPixels = 160;
+constexpr std::size_t kPanelPixels = 256;  // a nodule of 8 voxels across is 32 pixels at 64 x 64
 constexpr std::size_t kPanelGap = 4;
+constexpr std::size_t kColourBarPixels = 16;
 
 struct Column {
   std::string label;
@@ -131,6 +132,8 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
       const std::vector<RgbImage> panel = slice_row(layers, shape, {slice}, scale);
       row.insert(row.end(), panel.begin(), panel.end());
     }
+    // The colour key at the end of every row, as tall as a panel.
+    row.push_back(colour_bar(kColourBarPixels, row.front().height(), layers.heat_opacity));
     rows.push_back(std::move(row));
   }
   write_png(png_path, grid(rows, kPanelGap, kBackground));
@@ -146,7 +149,8 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
         "high) over the image of ";
   for (std::size_t k = 0; k < columns.size(); ++k)
     md << (k == 0 ? "" : k + 1 == columns.size() ? " and " : ", ") << k + 1 << ". " << columns[k].label;
-  md << ".\n";
+  md << "; last, the colour key (CAM 1 at the top, 0 at the bottom, blended as in the panels; the binarisation "
+        "threshold of the scores is 0.5, halfway up).\n";
   return {md.str(), true};
 }
 
