@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <random>
 
 #include "data/gaps.h"
@@ -11,6 +12,7 @@
 #include "diffusion/samplers.h"
 #include "diffusion/schedule.h"
 #include "diffusion/training_triples.h"
+#include "diffusion/triple_augmentation.h"
 #include "io/provenance.h"
 #include "support.h"
 
@@ -580,4 +582,41 @@ TEST_CASE("direct gap filling conditions every query on the gap's two annotated 
         if (earlier.call + 1 == row.call && torch::equal(earlier.output, row.lower)) ++on_generated;
     }
   CHECK(on_generated == 2 * options.repeats);
+}
+
+TEST_CASE("triple augmentation moves target and both boundaries by the same flip / rotation, reverses depth with "
+          "p -> 1 - p, draws all 16 versions, repeats for a seed",
+          "[diffusion]") {
+  // 256 copies of one asymmetric triple: every version is told apart by its slices.
+  const std::int64_t rows = 256;
+  torch::Tensor base = torch::arange(3 * 36, torch::kFloat32).view({3, 6, 6}) / 108.f;
+  due::TripleBatch batch;
+  batch.conditions = torch::stack({base[0], base[2]}).unsqueeze(0).repeat({rows, 1, 1, 1});
+  batch.target = base[1].view({1, 1, 6, 6}).repeat({rows, 1, 1, 1});
+  batch.position = torch::full({rows}, 0.25f);
+  batch.gap_length = torch::full({rows}, 8.f);
+  const due::TripleBatch out = due::augment_triples(batch, 5);
+  CHECK(torch::equal(out.gap_length, batch.gap_length));
+  std::set<int> seen;
+  for (std::int64_t b = 0; b < rows; ++b) {
+    int found = -1;
+    for (int version = 0; version < 16 && found < 0; ++version) {
+      torch::Tensor v = torch::rot90(base, version % 4, {1, 2});
+      if ((version / 4) % 2) v = v.flip({2});
+      const bool reverse = version >= 8;
+      if (reverse) v = v.flip({0});
+      if (torch::equal(out.conditions[b][0], v[0]) && torch::equal(out.target[b][0], v[1]) &&
+          torch::equal(out.conditions[b][1], v[2]) &&
+          out.position[b].item<float>() == (reverse ? 0.75f : 0.25f))
+        found = version;
+    }
+    INFO("row " << b);
+    REQUIRE(found >= 0);
+    seen.insert(found);
+  }
+  CHECK(seen.size() == 16);
+  const due::TripleBatch again = due::augment_triples(batch, 5);
+  CHECK(torch::equal(again.target, out.target));
+  CHECK(torch::equal(again.conditions, out.conditions));
+  CHECK_FALSE(torch::equal(due::augment_triples(batch, 6).target, out.target));
 }
