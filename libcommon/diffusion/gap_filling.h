@@ -28,7 +28,7 @@ struct FillingOptions {
   std::size_t repeats = 10;      // T
   std::size_t batch_size = 64;   // slices per network call
   bool skip_empty_gaps = true;   // a gap between two empty boundaries stays empty, unsampled
-  GapFill fill = GapFill::Sequential;
+  GapFill fill = GapFill::Direct;  // variance.fill
   SamplerConfig sampler;
 };
 
