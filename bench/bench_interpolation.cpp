@@ -1,8 +1,8 @@
 // Interpolation quality and cost on phantom test positives, whose full masks are known: Dice and voxel error of
 // the imputed slices against the truth by gap size for diffusion (mean of T fillings), linear and shape
 // interpolation; how well the diffusion variance points at the errors; sampling time per gap for DDPM-1000,
-// DDIM-50 and DDIM-10. Prints figures; not a test.
-//   bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]
+// DDIM-50 and DDIM-10. Prints figures; not a test. `fill` is variance.fill (direct | sequential).
+//   bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,7 +21,8 @@
 
 namespace {
 
-constexpr char kUsage[] = "bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]";
+constexpr char kUsage[] =
+    "bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct|sequential]";
 
 struct Tally {
   double intersection = 0, predicted = 0, truth = 0, abs_error = 0, voxels = 0;
@@ -43,13 +44,14 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1]\n");
+    std::fprintf(stderr, "usage: %s\n", kUsage);
     return 2;
   }
   const std::size_t repeats = due::bench::positive_count(argc, argv, 3, 10, kUsage);
   const std::size_t ddim_steps = due::bench::positive_count(argc, argv, 4, 50, kUsage);
   due::configure_threads(static_cast<int>(due::bench::positive_count(argc, argv, 5, 1, kUsage)));
   try {
+    const due::GapFill fill = argc > 6 ? due::parse_gap_fill(argv[6]) : due::GapFill::Direct;
     const torch::Device cpu(torch::kCPU);
     due::LoadedInterpolator interpolator = due::load_interpolator(argv[2], cpu);
     const due::NoiseSchedule schedule(interpolator.architecture.schedule);
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     options.repeats = repeats;
     options.batch_size = 16;
     options.sampler.steps = std::min(ddim_steps, schedule.steps());
+    options.fill = fill;
     const auto start = std::chrono::steady_clock::now();
     const auto filled = due::fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, shape,
                                        jobs, options, cpu);
@@ -96,8 +99,17 @@ int main(int argc, char** argv) {
     std::printf("bench_interpolation: %zu test positives of %s (%zux%zux%zu), model %s (width %lld, schedule %zu)\n",
                 samples.size(), argv[1], shape.depth, shape.height, shape.width, argv[2],
                 static_cast<long long>(interpolator.architecture.unet.width), schedule.steps());
-    std::printf("diffusion: T = %zu, DDIM %zu steps, eta 0: %.1f s for all gaps\n\n", repeats, options.sampler.steps,
-                fill_seconds);
+    std::size_t sampled_gaps = 0;
+    for (const due::FillingJob& job : jobs)
+      for (const due::Gap& gap : due::find_gaps(job.annotated_slices)) {
+        due::FillingJob one = job;
+        std::fill(one.annotated_slices.begin(), one.annotated_slices.end(), 0);
+        one.annotated_slices[gap.before] = one.annotated_slices[gap.after] = 1;
+        sampled_gaps += due::slices_to_sample(shape, {one}, options) > 0;
+      }
+    std::printf("diffusion: fill %s, T = %zu, DDIM %zu steps, eta 0: %.1f s for all gaps (%.2f s per sampled gap, %zu)\n\n",
+                due::gap_fill_name(fill), repeats, options.sampler.steps, fill_seconds,
+                fill_seconds / double(std::max<std::size_t>(sampled_gaps, 1)), sampled_gaps);
     std::printf("| missing slices | gaps | Dice diffusion | Dice linear | Dice shape | error diffusion | error linear | error shape |\n");
     std::printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     std::map<std::string, Tally> overall;

@@ -1,14 +1,18 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <map>
+#include <set>
 #include <random>
 
 #include "data/gaps.h"
 #include "diffusion/gap_filling.h"
+#include "diffusion/gap_queries.h"
 #include "diffusion/interpolator_trainer.h"
 #include "diffusion/samplers.h"
 #include "diffusion/schedule.h"
 #include "diffusion/training_triples.h"
+#include "diffusion/triple_augmentation.h"
 #include "io/provenance.h"
 #include "support.h"
 
@@ -409,4 +413,210 @@ TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 
   const auto single = due::fill_gaps(*model, kEps, schedule, shape, {job}, options, torch::Device(torch::kCPU));
   CHECK(max_abs(single[0].variance, 0, shape.voxels()) == 0.f);
   CHECK(max_abs(single[0].mean, 2 * area, 3 * area) > 0.f);
+}
+
+TEST_CASE("gap query plans: direct asks every missing slice from the gap's boundaries in one round, sequential "
+          "from the slice below it, round by round",
+          "[diffusion]") {
+  const due::Gap gap{3, 7};  // missing 4, 5, 6
+  const auto direct = due::plan_gap(gap, due::GapFill::Direct);
+  REQUIRE(direct.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(direct[i].z == 4 + i);
+    CHECK(direct[i].lower == 3);
+    CHECK(direct[i].upper == 7);
+    CHECK(direct[i].round == 0);
+    CHECK(direct[i].position() == Approx(gap.position(4 + i)));
+    CHECK(direct[i].span() == 4.0);
+  }
+  const auto sequential = due::plan_gap(gap, due::GapFill::Sequential);
+  REQUIRE(sequential.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(sequential[i].z == 4 + i);
+    CHECK(sequential[i].lower == 3 + i);
+    CHECK(sequential[i].upper == 7);
+    CHECK(sequential[i].round == i);
+    CHECK(sequential[i].span() == double(4 - i));
+    CHECK(sequential[i].position() == Approx(1.0 / double(4 - i)));
+  }
+  CHECK(due::parse_gap_fill("direct") == due::GapFill::Direct);
+  CHECK(due::parse_gap_fill("sequential") == due::GapFill::Sequential);
+  CHECK_THROWS_AS(due::parse_gap_fill("mcvd"), std::invalid_argument);
+  CHECK(std::string(due::gap_fill_name(due::GapFill::Direct)) == "direct");
+}
+
+namespace {
+
+// What fill_gaps asked the network, one entry per row of every call, and what it got back.
+struct RecordedRow {
+  torch::Tensor lower, upper, output;  // [H, W] in [-1, 1]
+  float position, span;
+  std::uint64_t seed;
+  std::size_t call;
+};
+
+// A tiny UNet whose every weight is nudged off its initialisation (whose zero output layers would make the
+// network ignore its conditions), so the slices it returns depend on what it is asked.
+due::DiffusionUNet perturbed_unet(const due::InterpolatorArchitecture& a) {
+  torch::manual_seed(3);
+  due::DiffusionUNet model(a.unet);
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->parameters()) p.add_(0.1 * torch::randn_like(p));
+  model->eval();
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("direct gap filling conditions every query on the gap's two annotated boundaries at the slice's "
+          "position and the gap's span; mean and population variance of the T returned slices; deterministic and "
+          "independent of batching",
+          "[diffusion]") {
+  const due::InterpolatorArchitecture a = tiny_architecture(50);
+  due::DiffusionUNet model = perturbed_unet(a);
+  const due::NoiseSchedule schedule(a.schedule);
+  const due::VolumeShape shape{8, 8, 8};
+  const std::size_t area = 64;
+  // annotated 1, 3, 7: gaps {2} and {4, 5, 6}; each annotated slice a distinct pattern, junk elsewhere
+  due::FillingJob job;
+  job.annotated_slices = {0, 1, 0, 1, 0, 0, 0, 1};
+  job.sparse.assign(shape.voxels(), 0.5f);
+  const std::vector<std::size_t> annotated{1, 3, 7};
+  for (std::size_t z : annotated)
+    for (std::size_t i = 0; i < area; ++i) job.sparse[z * area + i] = (i % (z + 1) == 0) ? 1.f : 0.f;
+  job.seed = 21;
+  const auto annotated_slice = [&](std::size_t z) {
+    return due::to_model_range(torch::tensor(std::vector<float>(job.sparse.begin() + z * area,
+                                                                job.sparse.begin() + (z + 1) * area)).view({8, 8}));
+  };
+
+  due::FillingOptions options;
+  options.fill = due::GapFill::Direct;
+  options.repeats = 3;
+  options.sampler.steps = 4;
+  options.batch_size = 64;
+  const auto run = [&](const due::FillingOptions& o, std::vector<RecordedRow>& rows) {
+    std::size_t calls = 0;
+    const due::SliceSampler recorder = [&](const due::SliceQuery& query, const std::vector<std::uint64_t>& seeds) {
+      const torch::Tensor out = due::sample_slices(*model, kEps, schedule, o.sampler, query, seeds);
+      for (std::int64_t b = 0; b < query.conditions.size(0); ++b)
+        rows.push_back({query.conditions[b][0].clone(), query.conditions[b][1].clone(), out[b][0].clone(),
+                        query.position[b].item<float>(), query.gap_length[b].item<float>(),
+                        seeds[static_cast<std::size_t>(b)], calls});
+      ++calls;
+      return out;
+    };
+    return due::fill_gaps(recorder, shape, {job}, o, torch::Device(torch::kCPU));
+  };
+
+  std::vector<RecordedRow> rows;
+  const auto filled = run(options, rows);
+  REQUIRE(filled.size() == 1);
+  // One query per missing slice and repeat, all in one network call (one round, batch large enough).
+  REQUIRE(rows.size() == 4 * options.repeats);
+  CHECK(rows.back().call == 0);
+  std::map<std::size_t, std::vector<torch::Tensor>> outputs;  // by slice
+  for (const RecordedRow& row : rows) {
+    // Identify the boundaries by content: they must be annotated slices, and a gap's two ends.
+    std::size_t before = 99, after = 99;
+    for (std::size_t z : annotated) {
+      if (torch::equal(row.lower, annotated_slice(z))) before = z;
+      if (torch::equal(row.upper, annotated_slice(z))) after = z;
+    }
+    INFO("position " << row.position << ", span " << row.span);
+    REQUIRE(((before == 1 && after == 3) || (before == 3 && after == 7)));
+    CHECK(row.span == float(after - before));
+    const double offset = row.position * row.span;
+    const auto z = static_cast<std::size_t>(std::lround(before + offset));
+    CHECK(offset == Approx(std::round(offset)).margin(1e-5));
+    REQUIRE((z > before && z < after));
+    CHECK(row.position == Approx(double(z - before) / double(after - before)));
+    outputs[z].push_back(row.output);
+  }
+  REQUIRE(outputs.size() == 4);
+  // The volume's slice z is the mean of its T returned slices, its variance their population variance.
+  for (const auto& [z, slices] : outputs) {
+    INFO("slice " << z);
+    REQUIRE(slices.size() == options.repeats);
+    const torch::Tensor values = due::from_model_range(torch::stack(slices));
+    const torch::Tensor mean = values.mean(0).flatten(), variance = values.var(0, false).flatten();
+    CHECK(max_abs(filled[0].variance, z * area, (z + 1) * area) > 0.f);
+    for (std::size_t i = 0; i < area; ++i) {
+      CHECK(filled[0].mean[z * area + i] == Approx(mean[i].item<float>()).margin(1e-6));
+      CHECK(filled[0].variance[z * area + i] == Approx(variance[i].item<float>()).margin(1e-6));
+    }
+  }
+
+  // Same seed, same volumes, bit for bit; batching one slice per call changes nothing but the number of calls.
+  std::vector<RecordedRow> again_rows, single_rows;
+  const auto again = run(options, again_rows);
+  CHECK(again[0].mean == filled[0].mean);
+  CHECK(again[0].variance == filled[0].variance);
+  due::FillingOptions one_by_one = options;
+  one_by_one.batch_size = 1;
+  const auto single = run(one_by_one, single_rows);
+  CHECK(single_rows.back().call == single_rows.size() - 1);
+  for (std::size_t i = 0; i < shape.voxels(); ++i) {
+    REQUIRE(single[0].mean[i] == Approx(filled[0].mean[i]).margin(1e-5));
+    REQUIRE(single[0].variance[i] == Approx(filled[0].variance[i]).margin(1e-5));
+  }
+  // Another seed, other fillings.
+  due::FillingJob reseeded = job;
+  reseeded.seed = 22;
+  CHECK(due::fill_gaps(*model, kEps, schedule, shape, {reseeded}, options, torch::Device(torch::kCPU))[0].mean !=
+        filled[0].mean);
+
+  // Sequential, for contrast: three rounds, and the deeper slices of the long gap condition on generated slices.
+  due::FillingOptions sequential = options;
+  sequential.fill = due::GapFill::Sequential;
+  std::vector<RecordedRow> seq_rows;
+  run(sequential, seq_rows);
+  REQUIRE(seq_rows.size() == rows.size());
+  CHECK(seq_rows.back().call == 2);
+  std::size_t on_generated = 0;
+  for (const RecordedRow& row : seq_rows)
+    if (row.call > 0) {
+      CHECK_FALSE(torch::equal(row.lower, annotated_slice(3)));
+      CHECK(row.position == Approx(1.0 / row.span));
+      for (const RecordedRow& earlier : seq_rows)
+        if (earlier.call + 1 == row.call && torch::equal(earlier.output, row.lower)) ++on_generated;
+    }
+  CHECK(on_generated == 2 * options.repeats);
+}
+
+TEST_CASE("triple augmentation moves target and both boundaries by the same flip / rotation, reverses depth with "
+          "p -> 1 - p, draws all 16 versions, repeats for a seed",
+          "[diffusion]") {
+  // 256 copies of one asymmetric triple: every version is told apart by its slices.
+  const std::int64_t rows = 256;
+  torch::Tensor base = torch::arange(3 * 36, torch::kFloat32).view({3, 6, 6}) / 108.f;
+  due::TripleBatch batch;
+  batch.conditions = torch::stack({base[0], base[2]}).unsqueeze(0).repeat({rows, 1, 1, 1});
+  batch.target = base[1].view({1, 1, 6, 6}).repeat({rows, 1, 1, 1});
+  batch.position = torch::full({rows}, 0.25f);
+  batch.gap_length = torch::full({rows}, 8.f);
+  const due::TripleBatch out = due::augment_triples(batch, 5);
+  CHECK(torch::equal(out.gap_length, batch.gap_length));
+  std::set<int> seen;
+  for (std::int64_t b = 0; b < rows; ++b) {
+    int found = -1;
+    for (int version = 0; version < 16 && found < 0; ++version) {
+      torch::Tensor v = torch::rot90(base, version % 4, {1, 2});
+      if ((version / 4) % 2) v = v.flip({2});
+      const bool reverse = version >= 8;
+      if (reverse) v = v.flip({0});
+      if (torch::equal(out.conditions[b][0], v[0]) && torch::equal(out.target[b][0], v[1]) &&
+          torch::equal(out.conditions[b][1], v[2]) &&
+          out.position[b].item<float>() == (reverse ? 0.75f : 0.25f))
+        found = version;
+    }
+    INFO("row " << b);
+    REQUIRE(found >= 0);
+    seen.insert(found);
+  }
+  CHECK(seen.size() == 16);
+  const due::TripleBatch again = due::augment_triples(batch, 5);
+  CHECK(torch::equal(again.target, out.target));
+  CHECK(torch::equal(again.conditions, out.conditions));
+  CHECK_FALSE(torch::equal(due::augment_triples(batch, 6).target, out.target));
 }

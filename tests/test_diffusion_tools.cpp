@@ -90,6 +90,7 @@ TEST_CASE("due-sample-variance: one row per positive, annotated slices kept, var
   const due::DatasetReader dataset(data);
   const due::VarianceReader variance(dir.file("variance.h5"));
   CHECK(variance.attribute("interpolator") == "diffusion");
+  CHECK(variance.attribute("fill") == "direct");
   CHECK(variance.attribute("sampler") == "ddim");
   CHECK(variance.attribute("samples") == "3");
   CHECK(variance.attribute("sampling_steps") == "4");

@@ -30,7 +30,8 @@ std::vector<Gap> sampled_gaps(const VolumeShape& shape, const FillingJob& job, c
 }
 
 struct PendingSlice {
-  std::size_t job, repeat, z, after;
+  std::size_t job, repeat;
+  SliceQueryPlan plan;
 };
 
 }  // namespace
@@ -47,12 +48,21 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction predict
                                     const VolumeShape& shape, const std::vector<FillingJob>& jobs,
                                     const FillingOptions& options, const torch::Device& device,
                                     const std::function<void(std::size_t)>& on_batch) {
+  const SliceSampler sampler = [&](const SliceQuery& query, const std::vector<std::uint64_t>& seeds) {
+    return sample_slices(model, prediction, schedule, options.sampler, query, seeds);
+  };
+  return fill_gaps(sampler, shape, jobs, options, device, on_batch);
+}
+
+std::vector<FilledVolume> fill_gaps(const SliceSampler& sampler, const VolumeShape& shape,
+                                    const std::vector<FillingJob>& jobs, const FillingOptions& options,
+                                    const torch::Device& device, const std::function<void(std::size_t)>& on_batch) {
   torch::NoGradGuard no_grad;
   const std::size_t repeats = std::max<std::size_t>(options.repeats, 1);
   const std::size_t batch_size = std::max<std::size_t>(options.batch_size, 1);
   // fillings[j]: [T, D, H, W] in [-1, 1], starting from the sparse annotation (unsampled slices stay as given).
   std::vector<torch::Tensor> fillings;
-  std::vector<std::vector<Gap>> gaps;
+  std::vector<std::vector<SliceQueryPlan>> plans;  // per job, every query of its sampled gaps
   std::size_t rounds = 0;
   for (const FillingJob& job : jobs) {
     if (job.annotated_slices.size() != shape.depth || job.sparse.size() != shape.voxels())
@@ -62,16 +72,20 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction predict
     const torch::Tensor sparse =
         volume_tensor(job.sparse, shape) * torch::tensor(annotated_only).view({-1, 1, 1});
     fillings.push_back(to_model_range(sparse).unsqueeze(0).repeat({static_cast<std::int64_t>(repeats), 1, 1, 1}));
-    gaps.push_back(sampled_gaps(shape, job, options));
-    for (const Gap& gap : gaps.back()) rounds = std::max(rounds, gap.missing());
+    plans.emplace_back();
+    for (const Gap& gap : sampled_gaps(shape, job, options))
+      for (const SliceQueryPlan& plan : plan_gap(gap, options.fill)) {
+        plans.back().push_back(plan);
+        rounds = std::max(rounds, plan.round + 1);
+      }
   }
 
   for (std::size_t k = 0; k < rounds; ++k) {
     std::vector<PendingSlice> pending;
     for (std::size_t j = 0; j < jobs.size(); ++j)
       for (std::size_t r = 0; r < repeats; ++r)
-        for (const Gap& gap : gaps[j])
-          if (k < gap.missing()) pending.push_back({j, r, gap.before + 1 + k, gap.after});
+        for (const SliceQueryPlan& plan : plans[j])
+          if (plan.round == k) pending.push_back({j, r, plan});
     for (std::size_t start = 0; start < pending.size(); start += batch_size) {
       const std::size_t end = std::min(pending.size(), start + batch_size);
       std::vector<torch::Tensor> conditions;
@@ -80,22 +94,21 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction predict
       for (std::size_t i = start; i < end; ++i) {
         const PendingSlice& p = pending[i];
         const torch::Tensor filling = fillings[p.job][static_cast<std::int64_t>(p.repeat)];
-        conditions.push_back(torch::stack(
-            {filling[static_cast<std::int64_t>(p.z - 1)], filling[static_cast<std::int64_t>(p.after)]}));
-        // The slice below is the new lower boundary: the target is one step into a gap of after - (z - 1).
-        lengths.push_back(static_cast<float>(p.after - p.z + 1));
-        positions.push_back(1.f / lengths.back());
-        seeds.push_back(derive_seed(jobs[p.job].seed, kRepeatStream + p.repeat, p.z));
+        conditions.push_back(torch::stack({filling[static_cast<std::int64_t>(p.plan.lower)],
+                                           filling[static_cast<std::int64_t>(p.plan.upper)]}));
+        positions.push_back(static_cast<float>(p.plan.position()));
+        lengths.push_back(static_cast<float>(p.plan.span()));
+        // Per (volume, repeat, depth), not per query: the same noise whichever mode, batch or order asks.
+        seeds.push_back(derive_seed(jobs[p.job].seed, kRepeatStream + p.repeat, p.plan.z));
       }
       SliceQuery query;
       query.conditions = torch::stack(conditions).to(device);
       query.position = torch::tensor(positions).to(device);
       query.gap_length = torch::tensor(lengths).to(device);
-      const torch::Tensor slices =
-          sample_slices(model, prediction, schedule, options.sampler, query, seeds).to(torch::kCPU);
+      const torch::Tensor slices = sampler(query, seeds).to(torch::kCPU);
       for (std::size_t i = start; i < end; ++i) {
         const PendingSlice& p = pending[i];
-        fillings[p.job][static_cast<std::int64_t>(p.repeat)][static_cast<std::int64_t>(p.z)].copy_(
+        fillings[p.job][static_cast<std::int64_t>(p.repeat)][static_cast<std::int64_t>(p.plan.z)].copy_(
             slices[static_cast<std::int64_t>(i - start)][0]);
       }
       if (on_batch) on_batch(end - start);

@@ -39,6 +39,7 @@ InterpolatorTrainingConfig interpolator_training_config_from(const Config& confi
   c.condition_drop = config.get_float("interpolator.train.condition_drop");
   if (c.condition_drop < 0 || c.condition_drop > 1) config.fail("interpolator.train.condition_drop", "must be in [0, 1]");
   c.triples = config.parse_string("interpolator.train.triples", parse_triple_choice);
+  c.augment = config.get_bool("interpolator.train.augment");
   c.checkpoint_every = config.get_int("interpolator.train.checkpoint_every");
   if (c.checkpoint_every < 1) config.fail("interpolator.train.checkpoint_every", "must be >= 1");
   c.log_every = config.get_int("interpolator.train.log_every");

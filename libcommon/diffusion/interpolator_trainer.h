@@ -26,6 +26,7 @@ struct InterpolatorTrainingConfig {
   double ema_decay = 0.999;
   double condition_drop = 0.5;
   TripleChoice triples = TripleChoice::Consecutive;  // which annotated slices make a training triple
+  bool augment = true;   // each triple in a random flip / 90-degree rotation / depth reversal (triple_augmentation.h)
   std::int64_t checkpoint_every = 1000;
   std::int64_t log_every = 50;
 };

@@ -14,6 +14,7 @@ VarianceSettings variance_settings_from(const Config& config, std::size_t schedu
   const std::int64_t samples = config.get_int("variance.samples");
   if (samples < 1) config.fail("variance.samples", "must be >= 1");
   s.filling.repeats = static_cast<std::size_t>(samples);
+  s.filling.fill = config.parse_string("variance.fill", parse_gap_fill);
   const std::string sampler = config.get_string("variance.sampler");
   if (sampler != "ddpm" && sampler != "ddim") config.fail("variance.sampler", "must be ddpm or ddim");
   s.filling.sampler.kind = parse_sampler(sampler);
@@ -46,6 +47,7 @@ void require_slices_fit(const VolumeShape& shape, const InterpolatorArchitecture
 
 FileAttributes variance_attributes(const VarianceSettings& settings) {
   return {{"interpolator", "diffusion"},
+          {"fill", gap_fill_name(settings.filling.fill)},
           {"sampler", sampler_name(settings.filling.sampler.kind)},
           {"sampling_steps", std::to_string(settings.filling.sampler.steps)},
           {"samples", std::to_string(settings.filling.repeats)}};

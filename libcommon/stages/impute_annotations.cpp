@@ -240,6 +240,7 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
     for (const auto& [key, value] : variance_attributes(sources.sampling))
       if (key != "interpolator") attributes["variance_" + key] = value;
     log_info("sampling the diffusion variance on the fly: T = ", sources.sampling.filling.repeats, ", ",
+             gap_fill_name(sources.sampling.filling.fill), " fill, ",
              sampler_name(sources.sampling.filling.sampler.kind), " ", sources.sampling.filling.sampler.steps,
              " steps");
   }

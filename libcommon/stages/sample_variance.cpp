@@ -45,6 +45,7 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
   attributes["dataset"] = data_path;
   VarianceWriter writer(out_path, shape, context.provenance(), attributes, static_cast<int>(gzip));
   log_info("sampling ", positives.size(), " positives, T = ", settings.filling.repeats, ", ",
+           gap_fill_name(settings.filling.fill), " fill, ",
            sampler_name(settings.filling.sampler.kind), " ", settings.filling.sampler.steps, " steps");
 
   Progress progress("variance", positives.size(), "samples");

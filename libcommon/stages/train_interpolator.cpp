@@ -9,6 +9,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "diffusion/interpolator_trainer.h"
+#include "diffusion/triple_augmentation.h"
 #include "io/training_dataset.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
@@ -20,6 +21,7 @@ namespace {
 
 constexpr std::uint64_t kTripleStream = 0x7121;
 constexpr std::uint64_t kNoiseStream = 0x7122;
+constexpr std::uint64_t kAugmentStream = 0x7123;
 
 struct TrainingData {
   std::vector<torch::Tensor> masks;  // [D, H, W] in {0, 1}, 0 outside the annotated slices
@@ -99,8 +101,10 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     std::mt19937_64 rng(derive_seed(context.seed, kTripleStream, static_cast<std::uint64_t>(step)));
     std::vector<SliceTriple> triples;
     for (std::int64_t i = 0; i < train.batch_size; ++i) triples.push_back(draw_triple(data.triples, rng));
-    loss_sum += trainer.step(make_triple_batch(triples, data.masks),
-                             derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)));
+    TripleBatch batch = make_triple_batch(triples, data.masks);
+    if (train.augment)
+      batch = augment_triples(batch, derive_seed(context.seed, kAugmentStream, static_cast<std::uint64_t>(step)));
+    loss_sum += trainer.step(batch, derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)));
     ++loss_count;
     progress.advance();
     const std::int64_t done = trainer.steps_done();
