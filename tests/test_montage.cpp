@@ -100,3 +100,14 @@ TEST_CASE("montage: the colour key runs from CAM 0 at the bottom to 1 at the top
   const due::Rgb middle = bar.at(1, 5);
   CHECK(std::abs(int(middle.g) - int(0.75 * grey.g + 0.25 * 255)) <= 1);
 }
+
+TEST_CASE("montage: side by side keeps each image's own width", "[montage]") {
+  const due::RgbImage left(5, 3, due::Rgb{10, 10, 10}), right(2, 4, due::Rgb{200, 0, 0});
+  const due::RgbImage both = due::side_by_side(left, right, 1, due::Rgb{0, 0, 255});
+  REQUIRE(both.width() == 8);
+  REQUIRE(both.height() == 4);
+  CHECK(both.at(4, 2) == due::Rgb{10, 10, 10});
+  CHECK(both.at(5, 0) == due::Rgb{0, 0, 255});   // the gap
+  CHECK(both.at(4, 3) == due::Rgb{0, 0, 255});   // below the shorter left image
+  CHECK(both.at(7, 3) == due::Rgb{200, 0, 0});
+}

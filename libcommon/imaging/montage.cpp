@@ -85,6 +85,15 @@ void overlay_heatmap(RgbImage& panel, const Slice& heat, float max_opacity) {
     }
 }
 
+RgbImage side_by_side(const RgbImage& left, const RgbImage& right, std::size_t gap, Rgb background) {
+  RgbImage out(left.width() + gap + right.width(), std::max(left.height(), right.height()), background);
+  for (std::size_t y = 0; y < left.height(); ++y)
+    for (std::size_t x = 0; x < left.width(); ++x) out.set(x, y, left.at(x, y));
+  for (std::size_t y = 0; y < right.height(); ++y)
+    for (std::size_t x = 0; x < right.width(); ++x) out.set(left.width() + gap + x, y, right.at(x, y));
+  return out;
+}
+
 RgbImage colour_bar(std::size_t width, std::size_t height, float max_opacity) {
   Slice grey{height, width, std::vector<float>(width * height, 0.5f)};
   Slice ramp{height, width, std::vector<float>(width * height, 0.f)};

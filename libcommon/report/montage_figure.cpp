@@ -132,11 +132,16 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
       const std::vector<RgbImage> panel = slice_row(layers, shape, {slice}, scale);
       row.insert(row.end(), panel.begin(), panel.end());
     }
-    // The colour key at the end of every row, as tall as a panel.
-    row.push_back(colour_bar(kColourBarPixels, row.front().height(), layers.heat_opacity));
     rows.push_back(std::move(row));
   }
-  write_png(png_path, grid(rows, kPanelGap, kBackground));
+  // The colour key to the right, as tall as the panels (inside the grid's outer gap).
+  const RgbImage panels = grid(rows, kPanelGap, kBackground);
+  const float opacity = SliceLayers{}.heat_opacity;
+  const RgbImage key = colour_bar(kColourBarPixels, panels.height() - 2 * kPanelGap, opacity);
+  RgbImage framed(key.width() + kPanelGap, panels.height(), kBackground);
+  for (std::size_t y = 0; y < key.height(); ++y)
+    for (std::size_t x = 0; x < key.width(); ++x) framed.set(x, kPanelGap + y, key.at(x, y));
+  write_png(png_path, side_by_side(panels, framed, 0, kBackground));
 
   std::ostringstream md;
   md << "![explanation montages](" << png_link << ")\n\n"
@@ -149,7 +154,7 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
         "high) over the image of ";
   for (std::size_t k = 0; k < columns.size(); ++k)
     md << (k == 0 ? "" : k + 1 == columns.size() ? " and " : ", ") << k + 1 << ". " << columns[k].label;
-  md << "; last, the colour key (CAM 1 at the top, 0 at the bottom, blended as in the panels; the binarisation "
+  md << "; right, the colour key (CAM 1 at the top, 0 at the bottom, blended as in the panels; the binarisation "
         "threshold of the scores is 0.5, halfway up).\n";
   return {md.str(), true};
 }
