@@ -123,6 +123,12 @@ TEST_CASE("paired statistics: the report's table pairs runs by seed against the 
   const std::string short_table = due::paired_comparison_table(due::group_runs(two, {}), "baseline", {"iou_volume"});
   CHECK_THAT(short_table, Catch::Matchers::Contains("| due | 2 | +0.250 ± 0.071 | 2/2 | — | — |"));
   CHECK_THAT(short_table, Catch::Matchers::Contains("Fewer than 3 paired seeds"));
+  // A steered baseline sorted before the plain one does not become the reference.
+  std::vector<due::MetricsRecord> steered{run("baseline", 1, 0.9, 0.9), run("baseline", 2, 0.9, 0.9)};
+  for (auto& r : steered) r.tags["steering"] = "feedback";
+  const std::vector<const due::MetricsRecord*> mixed{&steered[0], &steered[1], &runs[0], &runs[1]};
+  const std::string mixed_table = due::paired_comparison_table(due::group_runs(mixed, {}), "baseline", {"iou_volume"});
+  CHECK_THAT(mixed_table, Catch::Matchers::Contains("| baseline steering=feedback | 2 | +0.800 ± 0.000 | 2/2 |"));
   // No baseline: no table.
   const std::vector<const due::MetricsRecord*> alone{&runs[3], &runs[4]};
   CHECK(due::paired_comparison_table(due::group_runs(alone, {}), "baseline", {"iou_volume"}).empty());

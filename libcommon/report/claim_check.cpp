@@ -8,10 +8,12 @@
 namespace due {
 namespace {
 
+// The plain group of a method (label = the method alone) when there is one, else its first.
 const RunGroup* first_of(const std::vector<RunGroup>& groups, const std::string& method) {
+  const RunGroup* found = nullptr;
   for (const RunGroup& g : groups)
-    if (g.runs.front()->tag("method") == method) return &g;
-  return nullptr;
+    if (g.runs.front()->tag("method") == method && (!found || g.label == method)) found = &g;
+  return found;
 }
 
 std::map<std::string, double> by_seed(const RunGroup& group, const std::string& key) {

@@ -40,12 +40,10 @@ std::map<std::string, double> by_seed(const RunGroup& group, const MetricDefinit
 
 std::string paired_comparison_table(const std::vector<RunGroup>& groups, const std::string& reference_method,
                                     const std::vector<std::string>& metric_keys) {
+  // The plain run of the reference method (label = the method alone) over a steered variant of it.
   const RunGroup* reference = nullptr;
   for (const RunGroup& g : groups)
-    if (g.runs.front()->tag("method") == reference_method) {
-      reference = &g;
-      break;
-    }
+    if (g.runs.front()->tag("method") == reference_method && (!reference || g.label == reference_method)) reference = &g;
   if (!reference || groups.size() < 2) return "";
   std::ostringstream out;
   out << "| Method | Pairs |";

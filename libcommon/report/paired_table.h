@@ -8,7 +8,8 @@
 
 namespace due {
 
-// One row per group other than the reference group (the first whose method tag is `reference_method`); for
+// One row per group other than the reference group (the plain group of `reference_method`, labelled with the
+// method alone, else the first with that method tag); for
 // each metric key (scalar_metrics()) the columns: difference mean ± sd, seeds won / lost out of the pairs,
 // Wilcoxon and sign-test p-values. Runs pair by their seed tag; seeds only one side has are left out. Followed
 // by a note on the tests and, where fewer than 3 pairs exist, a sentence saying no test is meaningful. "" when
