@@ -85,4 +85,18 @@ bool tag_number(const MetricsRecord& run, const std::string& tag, double& value)
   return end == text.c_str() + text.size() && std::isfinite(value);
 }
 
+const RunGroup* plain_group_of(const std::vector<RunGroup>& groups, const std::string& method) {
+  const RunGroup* found = nullptr;
+  for (const RunGroup& g : groups)
+    if (g.runs.front()->tag("method") == method && (!found || g.label == method)) found = &g;
+  return found;
+}
+
+std::map<std::string, double> values_by_seed(const RunGroup& group, const std::string& metric_key) {
+  const MetricDefinition& metric = scalar_metric(metric_key);
+  std::map<std::string, double> values;
+  for (const MetricsRecord* run : group.runs) values[run->tag("seed")] = metric.value(*run);
+  return values;
+}
+
 }  // namespace due

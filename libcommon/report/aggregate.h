@@ -36,6 +36,13 @@ std::size_t method_rank(const std::string& method);
 std::map<std::string, std::vector<const MetricsRecord*>> split_by_tag(const std::vector<const MetricsRecord*>& runs,
                                                                      const std::string& tag);
 
+// The plain group of `method`: the one labelled with the method alone (no steering or other distinguishing tag)
+// when there is one, else the first with that method tag; nullptr when none.
+const RunGroup* plain_group_of(const std::vector<RunGroup>& groups, const std::string& method);
+
+// A metric (scalar_metrics() key) of each run of a group, by its seed tag.
+std::map<std::string, double> values_by_seed(const RunGroup& group, const std::string& metric_key);
+
 // Parses a tag's value as a number (e.g. train_size, lambda); false when it is not one.
 bool tag_number(const MetricsRecord& run, const std::string& tag, double& value);
 

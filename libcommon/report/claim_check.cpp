@@ -8,21 +8,6 @@
 namespace due {
 namespace {
 
-// The plain group of a method (label = the method alone) when there is one, else its first.
-const RunGroup* first_of(const std::vector<RunGroup>& groups, const std::string& method) {
-  const RunGroup* found = nullptr;
-  for (const RunGroup& g : groups)
-    if (g.runs.front()->tag("method") == method && (!found || g.label == method)) found = &g;
-  return found;
-}
-
-std::map<std::string, double> by_seed(const RunGroup& group, const std::string& key) {
-  const MetricDefinition& metric = scalar_metric(key);
-  std::map<std::string, double> values;
-  for (const MetricsRecord* run : group.runs) values[run->tag("seed")] = metric.value(*run);
-  return values;
-}
-
 std::string number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3f", value);
@@ -31,29 +16,29 @@ std::string number(double value) {
 
 std::string mean_sd(const RunGroup& group, const std::string& key) {
   std::vector<double> values;
-  for (const auto& [seed, v] : by_seed(group, key)) values.push_back(v);
+  for (const auto& [seed, v] : values_by_seed(group, key)) values.push_back(v);
   const Summary s = summarise(values);
   return s.count < 2 ? number(s.mean) : number(s.mean) + " ± " + number(s.std);
 }
 
 double mean_of(const RunGroup& group, const std::string& key) {
   std::vector<double> values;
-  for (const auto& [seed, v] : by_seed(group, key)) values.push_back(v);
+  for (const auto& [seed, v] : values_by_seed(group, key)) values.push_back(v);
   return summarise(values).mean;
 }
 
 }  // namespace
 
 std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
-  const RunGroup* due = first_of(groups, "due");
-  const RunGroup* baseline = first_of(groups, "baseline");
+  const RunGroup* due = plain_group_of(groups, "due");
+  const RunGroup* baseline = plain_group_of(groups, "baseline");
   if (!due || !baseline) return "";
-  const RunGroup* plus = first_of(groups, "baseline-plus");
+  const RunGroup* plus = plain_group_of(groups, "baseline-plus");
   std::ostringstream out;
   out << "**What this shows** (the paper's claims about DUE, checked on these runs; volume scores, as the paper "
          "scores its 3D methods):\n\n";
   // 1. DUE >= 2 x Baseline on every paired seed.
-  const auto due_iou = by_seed(*due, "iou_volume"), base_iou = by_seed(*baseline, "iou_volume");
+  const auto due_iou = values_by_seed(*due, "iou_volume"), base_iou = values_by_seed(*baseline, "iou_volume");
   std::size_t pairs = 0, doubled = 0, higher = 0;
   std::string ratios;
   for (const auto& [seed, value] : due_iou) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "report/paired_statistics.h"
+#include "report/tables.h"
 
 namespace due {
 namespace {
@@ -23,27 +24,11 @@ std::string p_value(double p) {
   return text;
 }
 
-// Markdown table cells must not contain a bare '|'.
-std::string cell(const std::string& text) {
-  std::string escaped;
-  for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
-  return escaped;
-}
-
-std::map<std::string, double> by_seed(const RunGroup& group, const MetricDefinition& metric) {
-  std::map<std::string, double> values;
-  for (const MetricsRecord* run : group.runs) values[run->tag("seed")] = metric.value(*run);
-  return values;
-}
-
 }  // namespace
 
 std::string paired_comparison_table(const std::vector<RunGroup>& groups, const std::string& reference_method,
                                     const std::vector<std::string>& metric_keys) {
-  // The plain run of the reference method (label = the method alone) over a steered variant of it.
-  const RunGroup* reference = nullptr;
-  for (const RunGroup& g : groups)
-    if (g.runs.front()->tag("method") == reference_method && (!reference || g.label == reference_method)) reference = &g;
+  const RunGroup* reference = plain_group_of(groups, reference_method);
   if (!reference || groups.size() < 2) return "";
   std::ostringstream out;
   out << "| Method | Pairs |";
@@ -61,8 +46,7 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
     std::ostringstream row;
     std::size_t pairs = 0;
     for (const std::string& key : metric_keys) {
-      const MetricDefinition& metric = scalar_metric(key);
-      const auto mine = by_seed(g, metric), theirs = by_seed(*reference, metric);
+      const auto mine = values_by_seed(g, key), theirs = values_by_seed(*reference, key);
       std::vector<double> a, b;
       for (const auto& [seed, value] : mine) {
         const auto other = theirs.find(seed);
@@ -78,7 +62,7 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
           << (c.pairs >= 3 ? p_value(c.sign_test_p) : "—") << " |";
     }
     fewest_pairs = std::min(fewest_pairs, pairs);
-    out << "| " << cell(g.label) << " | " << pairs << " |" << row.str() << '\n';
+    out << "| " << markdown_cell(g.label) << " | " << pairs << " |" << row.str() << '\n';
   }
   out << "\nEach method minus " << reference_method
       << ", run by run on the same seed (Δ: mean ± sd of the differences; Won: seeds where the method is higher, "

@@ -19,14 +19,13 @@ constexpr int kDecimals = 3;
 // The value as the table shows it, so that equal-looking cells tie for the best.
 double shown(double value) { return std::round(value * std::pow(10.0, kDecimals)); }
 
-// Markdown table cells must not contain a bare '|'.
-std::string cell(const std::string& text) {
+}  // namespace
+
+std::string markdown_cell(const std::string& text) {
   std::string escaped;
   for (char c : text) escaped += c == '|' ? std::string("\\|") : std::string(1, c);
   return escaped;
 }
-
-}  // namespace
 
 std::string format_summary(const Summary& summary, int decimals) {
   if (summary.count == 0) return "n/a";
@@ -54,7 +53,7 @@ std::string summary_table(const std::vector<RunGroup>& groups, const std::vector
   for (std::size_t m = 0; m < metric_keys.size(); ++m) out << " ---: |";
   out << '\n';
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    out << "| " << cell(groups[g].label) << " | " << groups[g].runs.size() << " |";
+    out << "| " << markdown_cell(groups[g].label) << " | " << groups[g].runs.size() << " |";
     for (std::size_t m = 0; m < metric_keys.size(); ++m) {
       double best = -INFINITY;
       for (const auto& row : summaries)

@@ -8,6 +8,9 @@
 
 namespace due {
 
+// Text for a Markdown table cell: a bare '|' escaped.
+std::string markdown_cell(const std::string& text);
+
 // "0.812 ± 0.034"; "0.812" with one value; "n/a" without any.
 std::string format_summary(const Summary& summary, int decimals = 3);
 
