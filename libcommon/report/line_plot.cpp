@@ -23,6 +23,9 @@ constexpr int kPalette[][3] = {{0, 114, 178}, {213, 94, 0},  {0, 158, 115}, {204
                                {230, 159, 0}, {86, 180, 233}, {0, 0, 0},     {120, 120, 120}};
 constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
+// Longest tick label before PLplot falls back to a separate exponent label: enough for "0.0025" and "1e+06".
+constexpr int kMaxTickDigits = 8;
+
 struct Range {
   double low = 0, high = 0;
 };
@@ -58,8 +61,12 @@ void draw_panel(plstream& pls, const PlotPanel& panel) {
   yr.low = std::max(yr.low, std::min(0.0, y_low));
   yr.high = std::min(yr.high, std::max(1.0, y_high));
 
-  pls.vpor(0.2, 0.95, 0.2, 0.84);  // margins wide enough for tick labels, axis labels and the title
+  pls.vpor(0.2, 0.95, 0.23, 0.84);  // margins wide enough for tick labels, axis labels and the title
   pls.wind(xr.low, xr.high, yr.low, yr.high);
+  // Without a digit limit PLplot writes small ticks as "2" with a separate "x10^-2" above the axis, where the
+  // title leaves no room and the page edge clips it; scores in [0, 1] read best as plain decimals ("0.02").
+  pls.syax(kMaxTickDigits, 0);
+  pls.sxax(kMaxTickDigits, 0);
   pls.col0(1);
   pls.width(1);
   pls.lsty(1);
