@@ -70,6 +70,51 @@ TEST_CASE("tools: config errors exit 2 with one line naming the key and the file
   CHECK(dir.entries() == std::vector<std::string>{"exp.yaml"});
 }
 
+// The fault-injection run of issue 18 (class 8): each of these was exit 1 "internal error", a wrong blame, or
+// silently accepted.
+TEST_CASE("tools: config and option mistakes exit 2 with one line naming the key or value", "[tools]") {
+  due::test::ScratchDir dir;
+  const std::string out = " --out " + dir.file("d.h5");
+  for (const std::string& stage : kStages) {
+    INFO(stage);
+    const auto nested = run_command(tool_path(stage) + " --set no.such=1" + out);
+    CHECK(nested.exit_code == 2);
+    CHECK_THAT(nested.output, Contains("unknown key 'no'"));
+    CHECK(line_count(nested.output) == 1);
+  }
+  const auto below_value = run_command(tool_path("preprocess") + " --set seed.x=1" + out);
+  CHECK(below_value.exit_code == 2);
+  CHECK_THAT(below_value.output, Contains("'seed.x'") && Contains("'seed' is a single value"));
+
+  const auto range = run_command(tool_path("preprocess") + " --set preprocess.split.train_fraction=2" + out);
+  CHECK(range.exit_code == 2);
+  CHECK_THAT(range.output, Contains("config --set:") && Contains("train 2,"));
+
+  const std::string twice = dir.file("twice.yaml");
+  due::test::write_text(twice, "seed: 3\npreprocess:\n  phantom:\n    patients: 4\n    patients: 5\n");
+  const auto duplicate = run_command(tool_path("preprocess") + " --config " + twice + out);
+  CHECK(duplicate.exit_code == 2);
+  CHECK_THAT(duplicate.output, Contains(twice) && Contains("'preprocess.phantom.patients' is given twice (line 5)"));
+
+  const auto positional = run_command(tool_path("preprocess") + out + " stray.h5");
+  CHECK(positional.exit_code == 2);
+  CHECK_THAT(positional.output, Contains("positional"));
+
+  const auto folder = run_command(tool_path("preprocess") + " --config " + dir.path() + out);
+  CHECK(folder.exit_code == 2);
+  CHECK_THAT(folder.output, Contains(dir.path()) && Contains("is a folder"));
+
+  const auto huge_seed = run_command(tool_path("preprocess") + " --seed 99999999999999999999999" + out);
+  CHECK(huge_seed.exit_code == 2);
+  CHECK_THAT(huge_seed.output, Contains("'seed'") && Contains("out of the range"));
+
+  const auto many_threads = run_command(tool_path("preprocess") + " --threads 100000" + out);
+  CHECK(many_threads.exit_code == 2);
+  CHECK_THAT(many_threads.output, Contains("'threads'") && Contains("100000"));
+  CHECK(line_count(many_threads.output) == 1);
+  CHECK(dir.entries() == std::vector<std::string>{"twice.yaml"});
+}
+
 TEST_CASE("tools: --print-config shows the effective config", "[tools]") {
   const auto printed =
       run_command(tool_path("preprocess") + " --seed 5 --set preprocess.phantom.patients=3 --print-config");

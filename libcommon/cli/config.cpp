@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -92,6 +94,42 @@ std::vector<std::string> split_key(const std::string& key) {
   throw InputError("config " + origin + ": " + message);
 }
 
+// A list index in a --set key ("raters.0.level"), checked against the list's size.
+std::size_t parse_list_index(const std::string& part, std::size_t size, const std::string& key,
+                             const std::string& origin) {
+  const bool digits = !part.empty() && part.size() < 10 && part.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoul(part) >= size)
+    config_error(origin, "index " + part + " out of range in '" + key + "' (the list has " + std::to_string(size) +
+                             " elements)");
+  return std::stoul(part);
+}
+
+// yaml-cpp keeps the first of two equal keys in a map and drops the second without a word; a config that says
+// one thing twice is a mistake to report, not to guess at.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& path, const std::string& origin) {
+  if (node.IsMap()) {
+    std::vector<std::string> seen;
+    for (const auto& entry : node) {
+      const std::string key = entry.first.Scalar();
+      if (std::find(seen.begin(), seen.end(), key) != seen.end())
+        config_error(origin, "key '" + join_path(path, key) + "' is given twice (line " +
+                                 std::to_string(entry.first.Mark().line + 1) + ")");
+      seen.push_back(key);
+      reject_duplicate_keys(entry.second, join_path(path, key), origin);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) reject_duplicate_keys(node[i], path + "." + std::to_string(i), origin);
+  }
+}
+
+std::int64_t parse_int64(const std::string& text, bool& in_range) {
+  errno = 0;
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  in_range = errno != ERANGE;
+  return value;
+}
+
 }  // namespace
 
 Config::Config(const std::string& schema_yaml) {
@@ -104,6 +142,8 @@ Config::Config(const std::string& schema_yaml) {
 }
 
 void Config::merge_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw InputError("config " + path + ": is a folder, not a file");
   std::ifstream in(path);
   if (!in) throw InputError("config " + path + ": cannot open file");
   std::stringstream text;
@@ -120,6 +160,7 @@ void Config::merge_yaml(const std::string& text, const std::string& origin) {
   }
   if (!document.IsDefined() || document.IsNull()) return;  // an empty file changes nothing
   if (!document.IsMap()) config_error(origin, "the top level must be a map of keys");
+  reject_duplicate_keys(document, "", origin);
   YAML::Node merged;
   merge_node(schema_, merged, document, "", origin);
   values_ = merged;
@@ -247,29 +288,26 @@ void Config::set(const std::string& key, const std::string& value_text, const st
   std::vector<YAML::Node> chain{values_};
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     const YAML::Node parent = chain.back();
-    YAML::Node child;
-    if (parent.IsMap()) child = parent[parts[i]];
+    std::string prefix;
+    for (std::size_t j = 0; j <= i; ++j) prefix = join_path(prefix, parts[j]);
     if (parent.IsSequence() && is_integer_text(parts[i])) {
-      const long index = std::stol(parts[i]);
-      if (index < 0 || static_cast<std::size_t>(index) >= parent.size())
-        config_error(origin, "index " + parts[i] + " out of range in '" + key + "'");
-      child = parent[static_cast<std::size_t>(index)];
-    }
-    if (!child.IsDefined() || (!child.IsMap() && !child.IsSequence())) {
-      std::string prefix;
-      for (std::size_t j = 0; j <= i; ++j) prefix = join_path(prefix, parts[j]);
+      const std::size_t index = parse_list_index(parts[i], parent.size(), key, origin);
+      chain.push_back(parent[index]);
+    } else if (parent.IsMap() && parent[parts[i]].IsDefined()) {
+      // Copy-constructed, never assigned: assigning yaml-cpp's node for a missing key throws InvalidNode.
+      chain.push_back(YAML::Node(parent[parts[i]]));
+    } else {
       config_error(origin, "unknown key '" + prefix + "'");
     }
-    chain.push_back(child);
+    if (!chain.back().IsMap() && !chain.back().IsSequence())
+      config_error(origin, "unknown key '" + key + "' ('" + prefix + "' is a single value, it has no keys)");
   }
   YAML::Node update = value;
   for (std::size_t i = parts.size(); i-- > 0;) {
     const YAML::Node parent = chain[i];
     if (parent.IsSequence()) {
       if (!is_integer_text(parts[i])) config_error(origin, "'" + key + "': '" + parts[i] + "' is not a list index");
-      const long index = std::stol(parts[i]);
-      if (index < 0 || static_cast<std::size_t>(index) >= parent.size())
-        config_error(origin, "index " + parts[i] + " out of range in '" + key + "'");
+      const std::size_t index = parse_list_index(parts[i], parent.size(), key, origin);
       YAML::Node list = YAML::Clone(parent);
       if (list[static_cast<std::size_t>(index)].IsMap() && update.IsMap()) {
         for (const auto& entry : update) list[static_cast<std::size_t>(index)][entry.first.as<std::string>()] = entry.second;
@@ -312,9 +350,11 @@ YAML::Node Config::node(const std::string& key) const {
 }
 
 std::string Config::origin(const std::string& key) const {
+  // The latest setting of the key, of a map or list holding it, or of a key inside it (a range check on a
+  // group, e.g. the split fractions, is blamed on whoever last set one of them).
   for (auto it = origins_.rbegin(); it != origins_.rend(); ++it) {
     const std::string& path = it->first;
-    if (key == path || key.rfind(path + ".", 0) == 0) return it->second;
+    if (key == path || key.rfind(path + ".", 0) == 0 || path.rfind(key + ".", 0) == 0) return it->second;
   }
   return "default";
 }
@@ -332,7 +372,10 @@ bool Config::get_bool(const std::string& key) const {
 std::int64_t Config::get_int(const std::string& key) const {
   const YAML::Node n = node(key);
   if (!n.IsScalar() || !is_integer_text(n.Scalar())) fail(key, "expects an integer, got " + describe(n));
-  return std::stoll(n.Scalar());
+  bool in_range = true;
+  const std::int64_t value = parse_int64(n.Scalar(), in_range);
+  if (!in_range) fail(key, "is out of the range of a 64-bit integer, got " + describe(n));
+  return value;
 }
 
 double Config::get_float(const std::string& key) const {
@@ -365,7 +408,10 @@ std::vector<T> read_list(const Config& config, const std::string& key, int expec
 std::vector<std::int64_t> Config::get_ints(const std::string& key, int expected_size) const {
   return read_list<std::int64_t>(*this, key, expected_size, "integers", [&](const YAML::Node& e) {
     if (!e.IsScalar() || !is_integer_text(e.Scalar())) fail(key, "expects integers, got " + describe(e));
-    return static_cast<std::int64_t>(std::stoll(e.Scalar()));
+    bool in_range = true;
+    const std::int64_t value = parse_int64(e.Scalar(), in_range);
+    if (!in_range) fail(key, "is out of the range of a 64-bit integer, got " + describe(e));
+    return value;
   });
 }
 

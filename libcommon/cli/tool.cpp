@@ -97,7 +97,9 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     po::options_description all;
     all.add(tool_options_).add(common_options_);
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(all).run(), vm);
+    // No tool takes positional arguments: a stray word (a path without its --flag) is an error, not ignored.
+    const po::positional_options_description no_positional;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(no_positional).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
       std::cout << help_text();
@@ -143,7 +145,11 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     if (seed < 0) config.fail("seed", "must be >= 0");
     context.seed = static_cast<std::uint64_t>(seed);
     keep_freed_memory();
-    context.threads = configure_threads(static_cast<int>(config.get_int("threads")));
+    const std::int64_t threads = config.get_int("threads");
+    if (threads < 0 || threads > max_threads())
+      config.fail("threads", "must be in 0.." + std::to_string(max_threads()) + " (0 = all cores; at most " +
+                                 std::to_string(kMaxThreadsPerCore) + " per core), got " + std::to_string(threads));
+    context.threads = configure_threads(static_cast<int>(threads));
     context.device = resolve_device(config.get_string("device"));
     seed_torch(context.seed);
     install_interrupt_cleanup();

@@ -1,10 +1,10 @@
 #include "stages/preprocess.h"
 
-#include "cli/logging.h"
-#include "cli/tool.h"
 #include <filesystem>
 #include <sstream>
 
+#include "cli/logging.h"
+#include "cli/tool.h"
 #include "data/phantom_dataset.h"
 #include "data/scan_sources.h"
 #include "util/errors.h"
@@ -12,12 +12,20 @@
 namespace due {
 namespace {
 
+std::string shortest_text(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 SplitConfig split_config_from(const Config& config) {
   SplitConfig s;
   s.train_fraction = config.get_float("preprocess.split.train_fraction");
   s.val_fraction = config.get_float("preprocess.split.val_fraction");
   if (s.train_fraction < 0 || s.val_fraction < 0 || s.train_fraction + s.val_fraction > 1.0 + 1e-9)
-    config.fail("preprocess.split", "fractions must be >= 0 and train + validation <= 1");
+    config.fail("preprocess.split", "fractions must be >= 0 and train + validation <= 1, got train " +
+                                        shortest_text(s.train_fraction) + ", validation " +
+                                        shortest_text(s.val_fraction));
   const std::int64_t train_size = config.get_int("preprocess.split.train_size");
   if (train_size < 0) config.fail("preprocess.split.train_size", "must be >= 0");
   s.train_size = static_cast<std::size_t>(train_size);

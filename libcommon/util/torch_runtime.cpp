@@ -19,8 +19,12 @@ void keep_freed_memory() {
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());  // ... rather than trimming it back to the kernel
 }
 
+int max_threads() { return kMaxThreadsPerCore * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
 int configure_threads(int requested) {
-  if (requested < 0) throw InputError("threads must be >= 0 (0 = all cores), got " + std::to_string(requested));
+  if (requested < 0 || requested > max_threads())
+    throw InputError("threads must be in 0.." + std::to_string(max_threads()) + " (0 = all cores), got " +
+                     std::to_string(requested));
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = requested == 0 ? cores : requested;
   torch::set_num_threads(threads);

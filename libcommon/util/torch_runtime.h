@@ -8,6 +8,10 @@ namespace due {
 // Sets LibTorch's intra-op threads (0 = all cores; Debian's LibTorch starts with one, 2x slower here) and
 // returns the number in effect.
 int configure_threads(int requested);
+// More threads than this many per core only slow LibTorch down (and 100000 threads never start); `threads`
+// is refused above max_threads().
+inline constexpr int kMaxThreadsPerCore = 4;
+int max_threads();
 
 // Keeps the memory of freed tensors in the process for the next step's tensors instead of handing it back to the
 // kernel. glibc serves blocks over 32 MB (a 3D activation at the paper's size is 134 MB) with mmap and unmaps
