@@ -2,6 +2,7 @@
 
 #include <H5Cpp.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -218,6 +219,50 @@ TEST_CASE("dataset store: damaged files are rejected with one clear line", "[sto
     const std::string path = copy("plain.h5");
     edit(path).removeAttr("schema");
     CHECK_THAT(open_error(path), Contains("plain.h5: not a due 'due-dataset' file"));
+  }
+  SECTION("a label outside 0/1 and a split code outside 0-3") {
+    const std::string label_path = copy("label7.h5");
+    {
+      H5::DataSet label = edit(label_path).openDataSet("label");
+      const std::uint8_t codes[4] = {0, 1, 7, 0};
+      label.write(codes, H5::PredType::NATIVE_UINT8);
+    }
+    CHECK_THAT(open_error(label_path), Contains("label7.h5: '/label' row 2 is 7 (a label is 0 or 1)"));
+    const std::string split_path = copy("split9.h5");
+    {
+      H5::DataSet split = edit(split_path).openDataSet("split");
+      const std::uint8_t codes[4] = {0, 9, 2, 3};
+      split.write(codes, H5::PredType::NATIVE_UINT8);
+    }
+    CHECK_THAT(open_error(split_path), Contains("split9.h5: '/split' row 1 is 9"));
+  }
+  SECTION("a NaN or an infinity in an image") {
+    const auto poisoned = [&](const std::string& name, float value, std::size_t row, std::size_t z, std::size_t y,
+                              std::size_t x) {
+      const std::string path = copy(name);
+      {
+        H5::DataSet image = edit(path).openDataSet("image");
+        std::vector<float> all(4 * kLayout.shape.voxels());
+        image.read(all.data(), H5::PredType::NATIVE_FLOAT);
+        all[row * kLayout.shape.voxels() + (z * 5 + y) * 6 + x] = value;
+        image.write(all.data(), H5::PredType::NATIVE_FLOAT);
+      }
+      const DatasetReader reader(path);  // opening reads no image
+      std::string message = "read without error";
+      for (std::size_t i = 0; i < reader.size(); ++i) {
+        try {
+          reader.read(i);
+        } catch (const InputError& e) {
+          message = e.what();
+          break;
+        }
+      }
+      return message;
+    };
+    CHECK_THAT(poisoned("nan.h5", std::nanf(""), 2, 3, 1, 4),
+               Contains("nan.h5: '/image' row 2") && Contains("NaN at voxel (z, y, x) = (3, 1, 4)"));
+    CHECK_THAT(poisoned("inf.h5", INFINITY, 0, 0, 4, 5),
+               Contains("inf.h5: '/image' row 0") && Contains("an infinite value at voxel (z, y, x) = (0, 4, 5)"));
   }
   SECTION("corrupted volume data") {
     // Overwrite the middle of the file, where the compressed image chunks are: opening may still succeed,

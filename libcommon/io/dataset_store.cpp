@@ -1,5 +1,7 @@
 #include "io/dataset_store.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "util/errors.h"
@@ -102,6 +104,16 @@ DatasetReader::DatasetReader(const std::string& path) : file_(open_dataset(path)
   expect("raters", {layout_.raters, v.depth, v.height, v.width});
   expect("rater_present", {layout_.raters});
   expect("annotated_slices", {v.depth});
+  // Codes outside their range would silently become a third class or a split no stage reads.
+  const std::vector<std::uint8_t> all_labels = labels(), all_splits = splits();
+  for (std::size_t row = 0; row < size(); ++row) {
+    if (all_labels[row] > 1)
+      throw InputError(path + ": '/label' row " + std::to_string(row) + " is " + std::to_string(all_labels[row]) +
+                       " (a label is 0 or 1)");
+    if (all_splits[row] > kUnused)
+      throw InputError(path + ": '/split' row " + std::to_string(row) + " is " + std::to_string(all_splits[row]) +
+                       " (a split is 0 train, 1 validation, 2 test or 3 unused)");
+  }
 }
 
 DatasetSample DatasetReader::read(std::size_t index) const {
@@ -124,6 +136,16 @@ DatasetSample DatasetReader::read(std::size_t index) const {
   file_.read_rows("spacing", index, 1, s.spacing.data());
   s.id = file_.read_string("id", index);
   s.patient = file_.read_string("patient", index);
+  // A NaN or Inf in an image reaches every later number (loss, CAM, score) without saying where it came from.
+  const auto bad = std::find_if(s.image.begin(), s.image.end(), [](float x) { return !std::isfinite(x); });
+  if (bad != s.image.end()) {
+    const std::size_t voxel = static_cast<std::size_t>(bad - s.image.begin());
+    const std::size_t plane = layout_.shape.height * layout_.shape.width;
+    throw InputError(path() + ": '/image' row " + std::to_string(index) + " (sample '" + s.id + "') has " +
+                     (std::isnan(*bad) ? "NaN" : "an infinite value") + " at voxel (z, y, x) = (" +
+                     std::to_string(voxel / plane) + ", " + std::to_string(voxel % plane / layout_.shape.width) +
+                     ", " + std::to_string(voxel % layout_.shape.width) + ")");
+  }
   return s;
 }
 
