@@ -27,6 +27,19 @@ TEST_CASE("linear interpolation blends the boundary slices by position and keeps
   for (std::size_t i = 0; i < 12; ++i) CHECK(dense[i] == Approx(expected[i]));
 }
 
+TEST_CASE("boundary blend variance is p(1-p) of the linear blend on missing slices, 0 elsewhere",
+          "[interpolation]") {
+  const due::VolumeShape shape{7, 1, 2};
+  // slices 1 and 5 annotated: [1, 1] and [0, 1]; gap slices 2, 3, 4 at t = 1/4, 1/2, 3/4
+  std::vector<float> sparse(14, 0.f);
+  sparse[2] = 1.f, sparse[3] = 1.f, sparse[10] = 0.f, sparse[11] = 1.f;
+  const std::vector<std::uint8_t> annotated{0, 1, 0, 0, 0, 1, 0};
+  const auto variance = due::boundary_blend_variance(sparse, shape, annotated);
+  // pixel 0: p = 3/4, 1/2, 1/4 -> 3/16, 1/4, 3/16; pixel 1: both boundaries 1 -> 0
+  const std::vector<float> expected{0, 0, 0, 0, 3.f / 16, 0, 0.25f, 0, 3.f / 16, 0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < 14; ++i) CHECK(variance[i] == Approx(expected[i]).margin(1e-7));
+}
+
 TEST_CASE("shape interpolation moves a disc's radius linearly across a gap", "[interpolation]") {
   const std::size_t n = 41, depth = 5;
   const due::VolumeShape shape{depth, n, n};

@@ -4,6 +4,8 @@
 
 #include "data/gaps.h"
 #include "diffusion/interpolator_trainer.h"
+#include "diffusion/shape_prior.h"
+#include "diffusion/shape_prior_channel.h"
 #include "imputation/classical.h"
 #include "nn/tensors.h"
 #include "util/seeding.h"
@@ -48,8 +50,12 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction predict
                                     const VolumeShape& shape, const std::vector<FillingJob>& jobs,
                                     const FillingOptions& options, const torch::Device& device,
                                     const std::function<void(std::size_t)>& on_batch) {
+  const bool prior = takes_shape_prior(model.config());
   const SliceSampler sampler = [&](const SliceQuery& query, const std::vector<std::uint64_t>& seeds) {
-    return sample_slices(model, prediction, schedule, options.sampler, query, seeds);
+    if (!prior) return sample_slices(model, prediction, schedule, options.sampler, query, seeds);
+    SliceQuery with_prior = query;
+    with_prior.conditions = with_shape_prior(query.conditions, query.position);
+    return sample_slices(model, prediction, schedule, options.sampler, with_prior, seeds);
   };
   return fill_gaps(sampler, shape, jobs, options, device, on_batch);
 }

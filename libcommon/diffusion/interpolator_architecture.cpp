@@ -36,6 +36,11 @@ InterpolatorArchitecture interpolator_architecture_from(const Config& config) {
   const std::string prediction = config.get_string("interpolator.model.prediction");
   if (prediction != "eps" && prediction != "x0") config.fail("interpolator.model.prediction", "must be eps or x0");
   a.prediction = parse_prediction(prediction);
+  a.shape_prior = config.parse_string("interpolator.model.shape_prior", parse_shape_prior);
+  if (a.shape_prior == ShapePrior::Residual && a.prediction != Prediction::X0)
+    config.fail("interpolator.model.shape_prior", "residual needs interpolator.model.prediction: x0 (a correction "
+                                                  "to the prior is a correction of x0, not of the noise)");
+  apply_shape_prior(a.shape_prior, u);
 
   ScheduleConfig& s = a.schedule;
   const std::string kind = config.get_string("interpolator.schedule.kind");
@@ -70,6 +75,7 @@ std::string architecture_yaml(const InterpolatorArchitecture& a) {
   out << YAML::Key << "heads" << YAML::Value << a.unet.heads;
   out << YAML::Key << "dropout" << YAML::Value << a.unet.dropout;
   out << YAML::Key << "prediction" << YAML::Value << prediction_name(a.prediction);
+  out << YAML::Key << "shape_prior" << YAML::Value << shape_prior_name(a.shape_prior);
   out << YAML::EndMap;
   out << YAML::Key << "schedule" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "kind" << YAML::Value << beta_schedule_name(a.schedule.kind);

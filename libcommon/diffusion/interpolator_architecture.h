@@ -6,6 +6,7 @@
 
 #include "diffusion/prediction.h"
 #include "diffusion/schedule.h"
+#include "diffusion/shape_prior.h"
 #include "models/diffusion_unet_config.h"
 
 namespace due {
@@ -15,6 +16,7 @@ class Config;
 struct InterpolatorArchitecture {
   UNetConfig unet;
   Prediction prediction = Prediction::Eps;  // what the network outputs (interpolator.model.prediction)
+  ShapePrior shape_prior = ShapePrior::None;  // interpolator.model.shape_prior; sets unet's condition channels
   ScheduleConfig schedule;
 };
 

@@ -5,6 +5,7 @@
 
 #include "cli/config.h"
 #include "diffusion/schedule.h"
+#include "diffusion/shape_prior_channel.h"
 #include "nn/checkpoint.h"
 #include "nn/fused_adam.h"
 #include "util/seeding.h"
@@ -98,13 +99,20 @@ torch::Tensor InterpolatorTrainer::batch_loss(const TripleBatch& batch, std::uin
   const torch::Tensor timestep = torch::randint(steps, {n}, generator, torch::kLong);
   const torch::Tensor noise = torch::randn(batch.target.sizes(), generator, torch::kFloat32);
   // Masked conditioning: each boundary slice is zeroed independently.
-  const torch::Tensor keep =
+  torch::Tensor keep =
       (torch::rand({n, 2, 1, 1}, generator, torch::kFloat32) >= config_.condition_drop).to(torch::kFloat32);
+  torch::Tensor conditions = batch.conditions;
+  if (takes_shape_prior(architecture_.unet)) {
+    // The prior is built from both boundaries before either is dropped, and is never dropped itself: sampling
+    // always has it, and the residual form needs it to mean the same thing at every step.
+    conditions = with_shape_prior(batch.conditions, batch.position);
+    keep = torch::cat({keep, torch::ones({n, 1, 1, 1})}, 1);
+  }
   const torch::Tensor a = sqrt_alpha_bar_.index_select(0, timestep).view({n, 1, 1, 1});
   const torch::Tensor b = sqrt_one_minus_alpha_bar_.index_select(0, timestep).view({n, 1, 1, 1});
   const torch::Tensor noisy = a * batch.target + b * noise;
   const torch::Tensor predicted =
-      model_->forward(noisy.to(device_), (batch.conditions * keep).to(device_), timestep.to(device_),
+      model_->forward(noisy.to(device_), (conditions * keep).to(device_), timestep.to(device_),
                       batch.position.to(device_), batch.gap_length.to(device_));
   const torch::Tensor& target = architecture_.prediction == Prediction::X0 ? batch.target : noise;
   return torch::mse_loss(predicted, target.to(device_));

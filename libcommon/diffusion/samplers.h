@@ -26,7 +26,7 @@ struct SamplerConfig {
 
 // What the network is asked about: one row per target slice.
 struct SliceQuery {
-  torch::Tensor conditions;  // [B, 2, H, W] boundary slices in [-1, 1]
+  torch::Tensor conditions;  // [B, C, H, W] boundary slices in [-1, 1] (C = 3: and the shape prior, shape_prior.h)
   torch::Tensor position;    // [B]
   torch::Tensor gap_length;  // [B]
 };

@@ -89,6 +89,26 @@ std::vector<float> distance_to_centroid(const float* slice, const SliceGrid& gri
 
 }  // namespace
 
+ShapeBlend::ShapeBlend(const float* before, const float* after, std::size_t height, std::size_t width,
+                       const std::array<double, 2>& spacing_yx)
+    : pixels_(height * width) {
+  const SliceGrid grid{height, width, spacing_yx[0], spacing_yx[1]};
+  const bool before_empty = is_empty(before, grid), after_empty = is_empty(after, grid);
+  both_empty_ = before_empty && after_empty;
+  if (both_empty_) return;
+  before_ = before_empty ? distance_to_centroid(after, grid) : signed_distance(before, grid);
+  after_ = after_empty ? distance_to_centroid(before, grid) : signed_distance(after, grid);
+}
+
+void ShapeBlend::slice(double t, float* out) const {
+  if (both_empty_) {
+    std::fill(out, out + pixels_, 0.f);
+    return;
+  }
+  const auto w = static_cast<float>(t);
+  for (std::size_t i = 0; i < pixels_; ++i) out[i] = (1.f - w) * before_[i] + w * after_[i] < 0.f ? 1.f : 0.f;
+}
+
 void carry_to_slices_outside_gaps(std::vector<float>& volume, const VolumeShape& shape,
                                   const std::vector<std::uint8_t>& annotated_slices) {
   const std::size_t plane = shape.height * shape.width;
@@ -124,6 +144,26 @@ std::vector<float> interpolate_linear(const std::vector<float>& sparse, const Vo
   return dense;
 }
 
+std::vector<float> boundary_blend_variance(const std::vector<float>& sparse, const VolumeShape& shape,
+                                           const std::vector<std::uint8_t>& annotated_slices) {
+  check_inputs(sparse, shape, annotated_slices);
+  const std::size_t plane = shape.height * shape.width;
+  std::vector<float> variance(shape.voxels(), 0.f);
+  for (const Gap& gap : find_gaps(annotated_slices)) {
+    const float* before = sparse.data() + gap.before * plane;
+    const float* after = sparse.data() + gap.after * plane;
+    for (std::size_t z = gap.before + 1; z < gap.after; ++z) {
+      const auto t = static_cast<float>(gap.position(z));
+      float* out = variance.data() + z * plane;
+      for (std::size_t i = 0; i < plane; ++i) {
+        const float p = (1.f - t) * before[i] + t * after[i];
+        out[i] = p * (1.f - p);
+      }
+    }
+  }
+  return variance;
+}
+
 std::vector<float> interpolate_shape(const std::vector<float>& sparse, const VolumeShape& shape,
                                      const std::vector<std::uint8_t>& annotated_slices,
                                      const std::array<double, 3>& spacing_mm) {
@@ -131,23 +171,10 @@ std::vector<float> interpolate_shape(const std::vector<float>& sparse, const Vol
   const std::size_t plane = shape.height * shape.width;
   std::vector<float> dense = sparse;
   for (float& v : dense) v = v >= 0.5f ? 1.f : 0.f;
-  const SliceGrid grid{shape.height, shape.width, spacing_mm[1], spacing_mm[2]};
   for (const Gap& gap : find_gaps(annotated_slices)) {
-    const float* before = sparse.data() + gap.before * plane;
-    const float* after = sparse.data() + gap.after * plane;
-    const bool before_empty = is_empty(before, grid), after_empty = is_empty(after, grid);
-    if (before_empty && after_empty) {
-      std::fill(dense.begin() + static_cast<std::ptrdiff_t>((gap.before + 1) * plane),
-                dense.begin() + static_cast<std::ptrdiff_t>(gap.after * plane), 0.f);
-      continue;
-    }
-    const std::vector<float> d_before = before_empty ? distance_to_centroid(after, grid) : signed_distance(before, grid);
-    const std::vector<float> d_after = after_empty ? distance_to_centroid(before, grid) : signed_distance(after, grid);
-    for (std::size_t z = gap.before + 1; z < gap.after; ++z) {
-      const auto t = static_cast<float>(gap.position(z));
-      float* out = dense.data() + z * plane;
-      for (std::size_t i = 0; i < plane; ++i) out[i] = (1.f - t) * d_before[i] + t * d_after[i] < 0.f ? 1.f : 0.f;
-    }
+    const ShapeBlend blend(sparse.data() + gap.before * plane, sparse.data() + gap.after * plane, shape.height,
+                           shape.width, {spacing_mm[1], spacing_mm[2]});
+    for (std::size_t z = gap.before + 1; z < gap.after; ++z) blend.slice(gap.position(z), dense.data() + z * plane);
   }
   carry_to_slices_outside_gaps(dense, shape, annotated_slices);
   return dense;

@@ -13,7 +13,10 @@ struct UNetConfig {
   std::vector<std::int64_t> attention_levels{2, 3};   // levels with self-attention after each residual block
   std::int64_t heads = 1;                             // attention heads
   double dropout = 0.1;
-  std::int64_t condition_channels = 2;                // boundary slices: before, after
+  std::int64_t condition_channels = 2;                // boundary slices: before, after (3: and the shape prior)
+  // The output is a correction added to the last condition channel (the shape prior, x0-prediction): with the
+  // output layer starting at zero, an untrained network returns the shape-based interpolation.
+  bool residual_on_prior = false;
 
   std::size_t levels() const { return channel_mult.size(); }
   // Height and width must be multiples of this.

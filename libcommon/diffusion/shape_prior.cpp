@@ -1,0 +1,30 @@
+#include "diffusion/shape_prior.h"
+
+#include <stdexcept>
+
+namespace due {
+
+ShapePrior parse_shape_prior(const std::string& name) {
+  if (name == "none") return ShapePrior::None;
+  if (name == "channel") return ShapePrior::Channel;
+  if (name == "residual") return ShapePrior::Residual;
+  throw std::invalid_argument("unknown shape prior '" + name + "' (none | channel | residual)");
+}
+
+const char* shape_prior_name(ShapePrior prior) {
+  switch (prior) {
+    case ShapePrior::None: return "none";
+    case ShapePrior::Channel: return "channel";
+    case ShapePrior::Residual: return "residual";
+  }
+  return "none";
+}
+
+void apply_shape_prior(ShapePrior prior, UNetConfig& unet) {
+  unet.condition_channels = prior == ShapePrior::None ? 2 : 3;
+  unet.residual_on_prior = prior == ShapePrior::Residual;
+}
+
+bool takes_shape_prior(const UNetConfig& unet) { return unet.condition_channels == 3; }
+
+}  // namespace due
