@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "data/gaps.h"
 #include "data/sparse_slices.h"
 #include "imputation/classical.h"
 #include "imputation/uncertainty_weights.h"
@@ -153,6 +154,39 @@ TEST_CASE("due-impute-annotations: each interpolator and uncertainty, weights, a
   const due::VarianceReader variance(in.variance);
   const std::vector<std::string> ids = dataset.ids();
 
+  SECTION("shape, blend: the free uncertainty needs no model; voxels where the boundaries disagree weigh less") {
+    const std::string out = in.dir.file("blend.h5");
+    const auto run = run_command(impute + " --interpolator shape --uncertainty blend --out " + out);
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    const due::AnnotationReader annotations(out);
+    CHECK(annotations.attribute("uncertainty") == "blend");
+    std::size_t compared = 0;
+    const std::size_t plane = shape.height * shape.width;
+    for (std::size_t r = 0; r < annotations.size(); ++r) {
+      const due::AnnotationRow row = annotations.read(r);
+      const due::DatasetSample s =
+          dataset.read(static_cast<std::size_t>(std::find(ids.begin(), ids.end(), row.id) - ids.begin()));
+      for (const due::Gap& gap : due::find_gaps(s.annotated_slices)) {
+        if (gap.missing() < 1) continue;
+        const std::size_t z = gap.before + 1;
+        float agree = 0.f, disagree = 2.f;  // the lowest weight where the boundaries agree / the highest where not
+        bool has_both = false, has_disagreement = false;
+        for (std::size_t i = 0; i < plane; ++i) {
+          const bool a = s.mask[gap.before * plane + i] != 0, b = s.mask[gap.after * plane + i] != 0;
+          const float w = row.weight[z * plane + i];
+          if (a == b) agree = has_both ? std::min(agree, w) : w, has_both = true;
+          else disagree = has_disagreement ? std::max(disagree, w) : w, has_disagreement = true;
+        }
+        if (!has_both || !has_disagreement) continue;
+        // u = 0 where they agree (the highest weight of the min-max range, 1), u > 0 where not
+        CHECK(agree == Approx(1.f));
+        CHECK(disagree < 1.f);
+        ++compared;
+      }
+    }
+    CHECK(compared > 0);
+  }
   SECTION("linear, none: Baseline+ weights are all 1") {
     const std::string out = in.dir.file("linear.h5");
     const auto run = run_command(impute + " --interpolator linear --uncertainty none --out " + out);

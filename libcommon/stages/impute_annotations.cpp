@@ -28,7 +28,7 @@ constexpr std::uint64_t kLatentStream = 0x494d'0001;  // derive_seed stream of N
 constexpr std::uint64_t kRaterStream = 0x494d'0002;   // per-rater draws, derived from the sample's own seeds
 
 enum class Interpolator { Diffusion, Linear, Shape };
-enum class Uncertainty { NpVae, Diffusion, None };
+enum class Uncertainty { NpVae, Diffusion, Blend, None };
 
 struct ImputeSettings {
   std::string interpolator_name, uncertainty_name;
@@ -52,8 +52,9 @@ ImputeSettings settings_from(const Config& config) {
   s.uncertainty_name = config.get_string("impute.uncertainty");
   if (s.uncertainty_name == "npvae") s.uncertainty = Uncertainty::NpVae;
   else if (s.uncertainty_name == "diffusion") s.uncertainty = Uncertainty::Diffusion;
+  else if (s.uncertainty_name == "blend") s.uncertainty = Uncertainty::Blend;
   else if (s.uncertainty_name == "none") s.uncertainty = Uncertainty::None;
-  else config.fail("impute.uncertainty", "must be npvae, diffusion or none; got '" + s.uncertainty_name + "'");
+  else config.fail("impute.uncertainty", "must be npvae, diffusion, blend or none; got '" + s.uncertainty_name + "'");
   s.weights.normalisation = config.parse_string("impute.weight_normalisation", parse_weight_normalisation);
   s.weights.formula = config.parse_string("impute.weight_formula", parse_weight_formula);
   s.weights.uniform_range = config.get_float("impute.uniform_range");
@@ -174,15 +175,18 @@ Imputed impute(const ImputeSettings& s, Sources& sources, const ImputeAnnotation
   std::vector<float> uncertainty;
   if (s.uncertainty == Uncertainty::Diffusion)
     uncertainty = std::move(row->variance);
+  else if (s.uncertainty == Uncertainty::Blend)
+    uncertainty = boundary_blend_variance(sparse, shape, sample.annotated_slices);
   else
     uncertainty = predict_volume_variance(*sources.npvae->model, sparse, shape, sample.annotated_slices, device,
                                           s.npvae_batch_size, latent_seed);
   try {
     out.weight = uncertainty_weights(uncertainty, shape, sample.annotated_slices, s.weights);
   } catch (const std::invalid_argument& e) {
-    const std::string& source = s.uncertainty != Uncertainty::Diffusion ? paths.npvae
-                                : sources.variance                      ? paths.variance
-                                                                        : paths.model;
+    const std::string& source = s.uncertainty == Uncertainty::Blend       ? paths.data
+                                : s.uncertainty != Uncertainty::Diffusion ? paths.npvae
+                                : sources.variance                        ? paths.variance
+                                                                          : paths.model;
     throw InputError(source + ": " + what + ": " + e.what());
   }
   return out;

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
       ("npvae", po::value<std::string>()->value_name("FILE"), "npvae.pt (needed by --uncertainty npvae)")
       ("out,o", po::value<std::string>()->value_name("FILE"), "output annotations.h5 (written atomically)");
   cli.add_config_flag("interpolator", "impute.interpolator", "diffusion (the mean of variance.h5) | linear | shape");
-  cli.add_config_flag("uncertainty", "impute.uncertainty", "npvae | diffusion (the variance of variance.h5) | none");
+  cli.add_config_flag("uncertainty", "impute.uncertainty",
+                      "npvae | diffusion (the variance of variance.h5) | blend (p(1-p) of the boundaries' linear blend) | none");
   cli.add_config_flag("weight-normalisation", "impute.weight_normalisation", "gap | volume");
   cli.add_switch_flag("per-rater", "impute.per_rater",
                       "also impute each rater slot of /raters from its own annotated slices (for due-train-classifier\n"
