@@ -1,8 +1,13 @@
 // Interpolation quality and cost on phantom test positives, whose full masks are known: Dice and voxel error of
 // the imputed slices against the truth by gap size for diffusion (mean of T fillings), linear and shape
 // interpolation; how well the diffusion variance points at the errors; sampling time per gap for DDPM-1000,
-// DDIM-50 and DDIM-10. Prints figures; not a test. `fill` is variance.fill (direct | sequential).
+// DDIM-50 and DDIM-10. Prints figures; not a test. `fill` is variance.fill (direct | sequential). By gap size,
+// how well the variance tells where the mean is wrong (Pearson with |mean - truth|, AUROC for "mean >= 0.5
+// disagrees with the truth"), beside the free boundary blend p(1-p); with CALIBRATION.png, a calibration curve:
+// gap voxels binned by variance, the observed share of wrong voxels per bin.
 //   bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct]
+//       [CALIBRATION.png]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +20,9 @@
 #include "diffusion/interpolator_trainer.h"
 #include "imputation/classical.h"
 #include "io/dataset_store.h"
+#include "metrics/classification.h"
+#include "metrics/correlation.h"
+#include "report/line_plot.h"
 #include "util/seeding.h"
 #include "util/torch_runtime.h"
 #include "positional_arguments.h"
@@ -22,7 +30,32 @@
 namespace {
 
 constexpr char kUsage[] =
-    "bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct|sequential]";
+    "bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct|sequential] "
+    "[CALIBRATION.png]";
+
+// Per gap size: the variance and the blend p(1-p) of every gap voxel, its |error| and whether the mean is wrong.
+struct VarianceTally {
+  std::vector<double> variance, blend, error;
+  std::vector<std::uint8_t> wrong;
+};
+
+// Gap voxels in `bins` variance bins of equal count (quantiles): mean variance and share wrong per bin.
+due::PlotSeries calibration_series(const VarianceTally& all, std::size_t bins, const std::string& label) {
+  std::vector<std::size_t> order(all.variance.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all.variance[a] < all.variance[b]; });
+  due::PlotSeries series;
+  series.label = label;
+  for (std::size_t b = 0; b < bins; ++b) {
+    const std::size_t from = order.size() * b / bins, to = order.size() * (b + 1) / bins;
+    if (to <= from) continue;
+    double v = 0, w = 0;
+    for (std::size_t i = from; i < to; ++i) v += all.variance[order[i]], w += all.wrong[order[i]];
+    series.x.push_back(v / double(to - from));
+    series.y.push_back(w / double(to - from));
+  }
+  return series;
+}
 
 struct Tally {
   double intersection = 0, predicted = 0, truth = 0, abs_error = 0, voxels = 0;
@@ -78,12 +111,13 @@ int main(int argc, char** argv) {
 
     // by method, then by missing slices in the gap
     std::map<std::string, std::map<std::size_t, Tally>> tallies;
-    double sv = 0, se = 0, svv = 0, see = 0, sve = 0, n = 0;  // variance vs |error| over sampled gap voxels
+    std::map<std::size_t, VarianceTally> variance_by_gap;
     for (std::size_t k = 0; k < samples.size(); ++k) {
       const auto& s = samples[k];
       const std::vector<float> truth(s.mask.begin(), s.mask.end());
       const auto linear = due::interpolate_linear(truth, shape, s.annotated_slices);
       const auto shaped = due::interpolate_shape(truth, shape, s.annotated_slices, {s.spacing[0], s.spacing[1], s.spacing[2]});
+      const auto blend = due::boundary_blend_variance(truth, shape, s.annotated_slices);
       for (const due::Gap& gap : due::find_gaps(s.annotated_slices)) {
         const std::size_t g = gap.missing();
         for (const char* m : {"diffusion", "linear", "shape"}) ++tallies[m][g].gaps;
@@ -91,8 +125,11 @@ int main(int argc, char** argv) {
           tallies["diffusion"][g].add(filled[k].mean[i], truth[i]);
           tallies["linear"][g].add(linear[i], truth[i]);
           tallies["shape"][g].add(shaped[i], truth[i]);
-          const double v = filled[k].variance[i], e = std::abs(filled[k].mean[i] - truth[i]);
-          sv += v, se += e, svv += v * v, see += e * e, sve += v * e, n += 1;
+          VarianceTally& v = variance_by_gap[g];
+          v.variance.push_back(filled[k].variance[i]);
+          v.blend.push_back(blend[i]);
+          v.error.push_back(std::abs(filled[k].mean[i] - truth[i]));
+          v.wrong.push_back((filled[k].mean[i] >= 0.5f) != (truth[i] > 0.5f));
         }
       }
     }
@@ -128,11 +165,50 @@ int main(int argc, char** argv) {
     std::printf("| all | %zu | %.3f | %.3f | %.3f | %.4f | %.4f | %.4f |\n\n", overall["diffusion"].gaps,
                 overall["diffusion"].dice(), overall["linear"].dice(), overall["shape"].dice(),
                 overall["diffusion"].error(), overall["linear"].error(), overall["shape"].error());
-    const double cov = sve / n - (sv / n) * (se / n);
-    const double sdv = std::sqrt(std::max(svv / n - (sv / n) * (sv / n), 0.0));
-    const double sde = std::sqrt(std::max(see / n - (se / n) * (se / n), 0.0));
-    std::printf("Pearson correlation of diffusion variance with |mean - truth| over %.0f gap voxels: %.3f\n\n", n,
-                sdv > 0 && sde > 0 ? cov / (sdv * sde) : 0.0);
+    // Does the variance say where the mean is wrong? A measure is "-" where it is undefined (no wrong voxel, or a
+    // constant variance).
+    const auto text = [](double value) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, std::isfinite(value) ? "%.3f" : "-", value);
+      return std::string(buffer);
+    };
+    const auto auroc = [](const std::vector<double>& score, const std::vector<std::uint8_t>& wrong) -> double {
+      const auto positives = std::count(wrong.begin(), wrong.end(), 1);
+      if (positives == 0 || positives == static_cast<std::ptrdiff_t>(wrong.size())) return NAN;
+      return due::roc_auc(score, wrong);
+    };
+    const auto pearson = [](const std::vector<double>& x, const std::vector<double>& y) -> double {
+      const auto [low, high] = std::minmax_element(x.begin(), x.end());
+      return x.size() < 2 || *low == *high ? NAN : due::pearson_correlation(x, y);
+    };
+    std::printf("| missing slices | gap voxels | wrong | Pearson variance vs error | AUROC variance | AUROC blend p(1-p) |\n");
+    std::printf("| --- | --- | --- | --- | --- | --- |\n");
+    VarianceTally all;
+    for (const auto& [g, v] : variance_by_gap) {
+      std::printf("| %zu | %zu | %zu | %s | %s | %s |\n", g, v.variance.size(),
+                  static_cast<std::size_t>(std::count(v.wrong.begin(), v.wrong.end(), 1)),
+                  text(pearson(v.variance, v.error)).c_str(), text(auroc(v.variance, v.wrong)).c_str(),
+                  text(auroc(v.blend, v.wrong)).c_str());
+      all.variance.insert(all.variance.end(), v.variance.begin(), v.variance.end());
+      all.blend.insert(all.blend.end(), v.blend.begin(), v.blend.end());
+      all.error.insert(all.error.end(), v.error.begin(), v.error.end());
+      all.wrong.insert(all.wrong.end(), v.wrong.begin(), v.wrong.end());
+    }
+    std::printf("| all | %zu | %zu | %s | %s | %s |\n\n", all.variance.size(),
+                static_cast<std::size_t>(std::count(all.wrong.begin(), all.wrong.end(), 1)),
+                text(pearson(all.variance, all.error)).c_str(), text(auroc(all.variance, all.wrong)).c_str(),
+                text(auroc(all.blend, all.wrong)).c_str());
+    std::printf("Pearson correlation of diffusion variance with |mean - truth| over %zu gap voxels: %s\n\n",
+                all.variance.size(), text(pearson(all.variance, all.error)).c_str());
+    if (argc > 7 && !all.variance.empty()) {
+      due::PlotPanel diffusion{"Diffusion variance (T = " + std::to_string(repeats) + ")", "variance",
+                               "share of voxels wrong", {calibration_series(all, 10, "diffusion variance")}};
+      VarianceTally by_blend{all.blend, all.variance, all.error, all.wrong};
+      due::PlotPanel free{"Boundary blend p(1-p)", "p(1-p)", "share of voxels wrong",
+                          {calibration_series(by_blend, 10, "blend p(1-p)")}};
+      due::write_line_plots_png(argv[7], {diffusion, free});
+      std::printf("calibration curve (10 equal-count variance bins: mean variance vs share wrong): %s\n\n", argv[7]);
+    }
 
     // Sampling cost: the first test gap with foreground on a boundary, alone, T = 1.
     for (std::size_t k = 0; k < samples.size(); ++k) {
