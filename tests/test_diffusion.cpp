@@ -14,24 +14,15 @@
 #include "diffusion/training_triples.h"
 #include "diffusion/triple_augmentation.h"
 #include "io/provenance.h"
+#include "diffusion_support.h"
 #include "support.h"
 
 namespace {
 
 constexpr due::Prediction kEps = due::Prediction::Eps;
 
-// A UNet small enough for a test to run it many times: two levels at width 8, attention on the coarse one.
-due::InterpolatorArchitecture tiny_architecture(std::size_t schedule_steps = 100) {
-  due::InterpolatorArchitecture a;
-  a.unet.width = 8;
-  a.unet.channel_mult = {1, 2};
-  a.unet.res_blocks = 1;
-  a.unet.attention_levels = {1};
-  a.unet.heads = 2;
-  a.unet.dropout = 0.0;
-  a.schedule.steps = schedule_steps;
-  return a;
-}
+using due::test::perturbed_unet;
+using due::test::tiny_interpolator_architecture;
 
 // A disc of radius r on slice z of a [D, n, n] mask.
 void disc(torch::Tensor& volume, std::int64_t z, double r) {
@@ -47,6 +38,12 @@ float max_abs(const std::vector<float>& values, std::size_t from, std::size_t to
   return m;
 }
 
+float max_abs_difference(const std::vector<float>& a, const std::vector<float>& b, std::size_t from, std::size_t to) {
+  float m = 0;
+  for (std::size_t i = from; i < to; ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
+
 float min_value(const std::vector<float>& values, std::size_t from, std::size_t to) {
   float m = values[from];
   for (std::size_t i = from; i < to; ++i) m = std::min(m, values[i]);
@@ -56,7 +53,7 @@ float min_value(const std::vector<float>& values, std::size_t from, std::size_t 
 }  // namespace
 
 TEST_CASE("diffusion UNet maps [B,1,H,W] with conditions to a noise map of the same shape", "[diffusion]") {
-  const due::InterpolatorArchitecture a = tiny_architecture();
+  const due::InterpolatorArchitecture a = tiny_interpolator_architecture();
   due::DiffusionUNet model(a.unet);
   const auto out = model->forward(torch::randn({3, 1, 8, 16}), torch::randn({3, 2, 8, 16}),
                                   torch::tensor({0, 5, 99}), torch::tensor({0.25f, 0.5f, 0.75f}),
@@ -154,7 +151,7 @@ TEST_CASE("one training step lowers the loss on a fixed batch, resume continues 
   due::InterpolatorTrainingConfig config;
   config.learning_rate = 1e-3;
   const torch::Device cpu(torch::kCPU);
-  due::InterpolatorTrainer trainer(tiny_architecture(), config, cpu);
+  due::InterpolatorTrainer trainer(tiny_interpolator_architecture(), config, cpu);
   const double before = trainer.loss(batch, 42);
   CHECK(trainer.step(batch, 42) == Approx(before));
   const double after = trainer.loss(batch, 42);
@@ -164,7 +161,7 @@ TEST_CASE("one training step lowers the loss on a fixed batch, resume continues 
   due::test::ScratchDir dir;
   trainer.step(batch, 43);
   trainer.save_checkpoint(dir.file("c.pt"), due::make_provenance("due-test"));
-  due::InterpolatorTrainer resumed(tiny_architecture(), config, cpu);
+  due::InterpolatorTrainer resumed(tiny_interpolator_architecture(), config, cpu);
   resumed.load_checkpoint(dir.file("c.pt"));
   CHECK(resumed.steps_done() == 2);
   // The resumed trainer takes the same next step as the one that never stopped (optimizer state included).
@@ -185,7 +182,7 @@ TEST_CASE("x_0-prediction: the loss compares the output with the clean slice, th
   torch::Tensor volume = torch::zeros({8, 8, 8});
   for (std::int64_t z = 1; z < 7; ++z) disc(volume, z, 1.0 + 0.4 * double(z));
   const due::TripleBatch batch = due::make_triple_batch({{0, 0, 1, 3}, {0, 2, 4, 7}}, {volume});
-  due::InterpolatorArchitecture architecture = tiny_architecture();
+  due::InterpolatorArchitecture architecture = tiny_interpolator_architecture();
   architecture.prediction = due::Prediction::X0;
   const torch::Device cpu(torch::kCPU);
   due::InterpolatorTrainer trainer(architecture, due::InterpolatorTrainingConfig{}, cpu);
@@ -203,19 +200,36 @@ TEST_CASE("x_0-prediction: the loss compares the output with the clean slice, th
 
 TEST_CASE("DDIM and DDPM sampling are deterministic per row seed and independent of batch neighbours",
           "[diffusion]") {
-  const due::InterpolatorArchitecture a = tiny_architecture(100);
-  due::DiffusionUNet model(a.unet);  // untrained: the output layer starts at zero, so eps = 0
-  model->eval();
+  const due::InterpolatorArchitecture a = tiny_interpolator_architecture(100);
+  // Perturbed weights: an untrained UNet returns eps = 0 whatever its conditions, and nothing below could fail
+  // because of what a row is conditioned on.
+  due::DiffusionUNet model = perturbed_unet(a);
   const due::NoiseSchedule schedule(a.schedule);
-  due::SliceQuery query{torch::zeros({2, 2, 8, 8}), torch::tensor({0.5f, 0.5f}), torch::tensor({2.f, 2.f})};
+  torch::manual_seed(5);
+  const torch::Tensor conditions = torch::rand({2, 2, 8, 8}) * 2 - 1;
+  due::SliceQuery query{conditions, torch::tensor({0.25f, 0.5f}), torch::tensor({2.f, 3.f})};
   due::SamplerConfig ddim;
   ddim.steps = 10;
   const auto x = due::sample_slices(*model, kEps, schedule, ddim, query, {7, 8});
   CHECK(torch::equal(x, due::sample_slices(*model, kEps, schedule, ddim, query, {7, 8})));
   CHECK_FALSE(torch::equal(x[0], x[1]));
-  // A row does not depend on its batch neighbours.
-  due::SliceQuery single{torch::zeros({1, 2, 8, 8}), torch::tensor({0.5f}), torch::tensor({2.f})};
-  CHECK(torch::allclose(x[1], due::sample_slices(*model, kEps, schedule, ddim, single, {8})[0]));
+  // A row does not depend on its batch neighbours: alone, row 1 gives the same slice ...
+  due::SliceQuery single{conditions.slice(0, 1, 2), torch::tensor({0.5f}), torch::tensor({3.f})};
+  CHECK(torch::allclose(x[1], due::sample_slices(*model, kEps, schedule, ddim, single, {8})[0], 1e-5, 1e-5));
+  // ... and other conditions for row 0 change row 0 (the conditions reach the network) but not row 1.
+  due::SliceQuery other = query;
+  other.conditions = conditions.clone();
+  other.conditions[0] = -other.conditions[0];
+  const auto x_other = due::sample_slices(*model, kEps, schedule, ddim, other, {7, 8});
+  CHECK((x_other[0] - x[0]).abs().max().item<float>() > 1e-3f);
+  CHECK(torch::allclose(x_other[1], x[1], 1e-5, 1e-5));
+  // So does another position or gap length for the same conditions and seed.
+  due::SliceQuery moved = query;
+  moved.position = torch::tensor({0.75f, 0.5f});
+  moved.gap_length = torch::tensor({2.f, 5.f});
+  const auto x_moved = due::sample_slices(*model, kEps, schedule, ddim, moved, {7, 8});
+  CHECK((x_moved[0] - x[0]).abs().max().item<float>() > 1e-3f);
+  CHECK((x_moved[1] - x[1]).abs().max().item<float>() > 1e-3f);
 
   due::SamplerConfig ddpm;
   ddpm.kind = due::SamplerKind::Ddpm;
@@ -354,9 +368,8 @@ TEST_CASE("a clipped x_0 estimate comes with the eps that explains x_t, so DDIM 
 
 TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 1 and never negative",
           "[diffusion]") {
-  const due::InterpolatorArchitecture a = tiny_architecture(50);
-  due::DiffusionUNet model(a.unet);
-  model->eval();
+  const due::InterpolatorArchitecture a = tiny_interpolator_architecture(50);
+  due::DiffusionUNet model = perturbed_unet(a);  // an untrained UNet would ignore what it is conditioned on
   const due::NoiseSchedule schedule(a.schedule);
   const due::VolumeShape shape{8, 8, 8};
   const std::size_t area = 64;
@@ -408,6 +421,19 @@ TEST_CASE("gap filling writes exactly the missing slices, variance is 0 for T = 
   const auto one_by_one =
       due::fill_gaps(*model, kEps, schedule, shape, {job}, options, torch::Device(torch::kCPU));
   for (std::size_t i = 0; i < shape.voxels(); ++i) REQUIRE(one_by_one[0].mean[i] == Approx(f.mean[i]).margin(1e-5));
+  // What lies on non-annotated slices is never read; what lies on an annotated boundary is.
+  due::FillingJob other_hidden = job;
+  for (std::size_t z : {0, 2, 4, 5, 7})
+    for (std::size_t i = 0; i < area; ++i) other_hidden.sparse[z * area + i] = (i % 2 == 0) ? 1.f : 0.f;
+  const auto hidden_changed =
+      due::fill_gaps(*model, kEps, schedule, shape, {other_hidden}, options, torch::Device(torch::kCPU));
+  CHECK(hidden_changed[0].mean == one_by_one[0].mean);
+  CHECK(hidden_changed[0].variance == one_by_one[0].variance);
+  due::FillingJob other_boundary = job;
+  for (std::size_t i = 0; i < area; ++i) other_boundary.sparse[3 * area + i] = 1.f - job.sparse[3 * area + i];
+  const auto boundary_changed =
+      due::fill_gaps(*model, kEps, schedule, shape, {other_boundary}, options, torch::Device(torch::kCPU));
+  CHECK(max_abs_difference(boundary_changed[0].mean, one_by_one[0].mean, 2 * area, 3 * area) > 1e-3f);
 
   options.repeats = 1;
   const auto single = due::fill_gaps(*model, kEps, schedule, shape, {job}, options, torch::Device(torch::kCPU));
@@ -455,24 +481,13 @@ struct RecordedRow {
   std::size_t call;
 };
 
-// A tiny UNet whose every weight is nudged off its initialisation (whose zero output layers would make the
-// network ignore its conditions), so the slices it returns depend on what it is asked.
-due::DiffusionUNet perturbed_unet(const due::InterpolatorArchitecture& a) {
-  torch::manual_seed(3);
-  due::DiffusionUNet model(a.unet);
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->parameters()) p.add_(0.1 * torch::randn_like(p));
-  model->eval();
-  return model;
-}
-
 }  // namespace
 
 TEST_CASE("direct gap filling conditions every query on the gap's two annotated boundaries at the slice's "
           "position and the gap's span; mean and population variance of the T returned slices; deterministic and "
           "independent of batching",
           "[diffusion]") {
-  const due::InterpolatorArchitecture a = tiny_architecture(50);
+  const due::InterpolatorArchitecture a = tiny_interpolator_architecture(50);
   due::DiffusionUNet model = perturbed_unet(a);
   const due::NoiseSchedule schedule(a.schedule);
   const due::VolumeShape shape{8, 8, 8};

@@ -7,6 +7,7 @@
 #include "diffusion/shape_prior.h"
 #include "diffusion/shape_prior_channel.h"
 #include "imputation/classical.h"
+#include "diffusion_support.h"
 #include "support.h"
 #include "util/errors.h"
 
@@ -30,17 +31,10 @@ torch::Tensor model_range(const std::vector<float>& slice, std::int64_t n) {
 }
 
 due::InterpolatorArchitecture residual_architecture() {
-  due::InterpolatorArchitecture a;
-  a.unet.width = 8;
-  a.unet.channel_mult = {1, 2};
-  a.unet.res_blocks = 1;
-  a.unet.attention_levels = {1};
-  a.unet.heads = 2;
-  a.unet.dropout = 0.0;
+  due::InterpolatorArchitecture a = due::test::tiny_interpolator_architecture(50);
   a.prediction = due::Prediction::X0;
   a.shape_prior = due::ShapePrior::Residual;
   due::apply_shape_prior(a.shape_prior, a.unet);
-  a.schedule.steps = 50;
   return a;
 }
 
