@@ -2,6 +2,8 @@
 
 #include "cli/config.h"
 #include "cli/config_schema.h"
+#include "data/phantom.h"
+#include "diffusion/interpolator_trainer.h"
 #include "support.h"
 #include "util/errors.h"
 
@@ -117,9 +119,17 @@ TEST_CASE("config: the printed config reads back to the same values", "[config]"
 }
 
 TEST_CASE("config: consumers' range checks name the key and its origin", "[config]") {
+  // Real consumers' checks (the phantom generator's, the interpolator trainer's), with each key set from a
+  // different origin: the message must name the key and where its value came from.
+  due::test::ScratchDir dir;
+  const std::string path = dir.file("exp.yaml");
+  due::test::write_text(path, "interpolator:\n  train:\n    ema_decay: 1.5\n");
   Config c = toolkit_config();
+  c.merge_file(path);
   c.apply_assignment("preprocess.phantom.patients=0");
-  CHECK_THROWS_WITH(c.fail("preprocess.phantom.patients", "must be at least 1"),
+  CHECK_THROWS_WITH(due::phantom_config_from(c),
                     Contains("--set") && Contains("preprocess.phantom.patients") && Contains("at least 1"));
+  CHECK_THROWS_WITH(due::interpolator_training_config_from(c),
+                    Contains(path) && Contains("interpolator.train.ema_decay") && Contains("[0, 1)"));
   CHECK_THROWS_WITH(c.get_ints("preprocess.block_size", 2), Contains("expects 2 integers, got 3"));
 }

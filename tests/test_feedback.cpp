@@ -346,6 +346,13 @@ TEST_CASE("consistency: an unperturbed input is fully consistent, and the weight
   const auto cam = due::class_saliency(model, input, labels, architecture);
   REQUIRE(cam.amax({1, 2, 3}).max().item<float>() > 0.5f);  // some map has structure (not flat)
   CHECK(torch::equal(due::map_consistency(cam, cam), torch::ones({3})));
+  // By hand, two samples of four voxels: |a - b| = (0, 0.5, 1, 0.25) -> 1 - 1.75 / 4; (0.5, 0.5, 0.5, 0.5) -> 0.5.
+  const auto a = torch::tensor({0.f, 0.5f, 1.f, 0.25f, 0.f, 1.f, 0.5f, 0.5f}).reshape({2, 2, 2});
+  const auto b = torch::tensor({0.f, 1.f, 0.f, 0.5f, 0.5f, 0.5f, 0.f, 1.f}).reshape({2, 2, 2});
+  const auto hand = due::map_consistency(a, b);
+  CHECK(hand[0].item<float>() == Approx(1.0 - 1.75 / 4));
+  CHECK(hand[1].item<float>() == Approx(0.5));
+  CHECK(torch::equal(hand, due::map_consistency(b, a)));
 
   // An annotation that covers everything leaves no background: nothing moves, consistency 1.
   due::ConsistencySettings settings;

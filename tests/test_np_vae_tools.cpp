@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "data/gaps.h"
@@ -10,6 +11,7 @@
 #include "io/nifti_io.h"
 #include "io/stage_files.h"
 #include "models/np_vae.h"
+#include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
 #include "support.h"
 
@@ -259,6 +261,30 @@ TEST_CASE("due-impute-annotations: each interpolator and uncertainty, weights, a
       }
     }
     CHECK(lowest == 0.f);
+    // The weights are the flipped sigmoid of the NP-VAE's own variance, min-max per gap (docs/imputation.md),
+    // computed here by hand from the model's prediction for the sample's annotated slices.
+    auto model = due::load_np_vae(npvae, torch::kCPU);
+    std::size_t gaps_ranked = 0;
+    for (std::size_t r = 0; r < annotations.size(); ++r) {
+      const due::AnnotationRow row = annotations.read(r);
+      const due::DatasetSample s =
+          dataset.read(static_cast<std::size_t>(std::find(ids.begin(), ids.end(), row.id) - ids.begin()));
+      const std::vector<float> u = due::predict_volume_variance(
+          *model.model, due::sparse_annotation(s.mask, s.annotated_slices), shape, s.annotated_slices, torch::kCPU, 3);
+      for (const due::Gap& gap : due::find_gaps(s.annotated_slices)) {
+        const std::size_t from = (gap.before + 1) * plane, to = gap.after * plane;
+        const auto [low, high] = std::minmax_element(u.begin() + from, u.begin() + to);
+        const double flipped_low = 1.0 / (1.0 + std::exp(*high)), flipped_high = 1.0 / (1.0 + std::exp(*low));
+        for (std::size_t i = from; i < to; ++i) {
+          const double expected = *high - *low < 1e-4 ? 1.0
+                                  : (1.0 / (1.0 + std::exp(u[i])) - flipped_low) / (flipped_high - flipped_low);
+          INFO("sample " << row.id << ", voxel " << i);
+          REQUIRE(row.weight[i] == Approx(expected).margin(1e-3));
+        }
+        gaps_ranked += *high - *low >= 1e-4;
+      }
+    }
+    CHECK(gaps_ranked > 0);
     // Deterministic: a second run writes the same weights.
     const std::string twice = in.dir.file("npvae2.h5");
     REQUIRE(run_command(impute + " --npvae " + npvae + " --interpolator shape --uncertainty npvae --out " + twice).exit_code == 0);
