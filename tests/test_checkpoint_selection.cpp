@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "classifier/checkpoint_selection.h"
+#include "classifier/model_file.h"
 #include "io/dataset_store.h"
 #include "nn/checkpoint.h"
 #include "support.h"
@@ -150,4 +151,35 @@ TEST_CASE("checkpoint selection: the trainer keeps the epoch the rule picks from
   // The validation loss column is the mean cross-entropy: positive and finite.
   for (double l : loss) CHECK((std::isfinite(l) && l > 0));
   CHECK_THAT(trained.output, Catch::Matchers::Contains("kept epoch " + std::to_string(kept)));
+
+  // The kept weights are the kept epoch's, not the last epoch's: a run of another seed whose rule keeps an
+  // early epoch K, against a run stopped at K (same seed, same batches) whose only candidate is K.
+  const std::string common = due::test::tool_path("train-classifier") +
+                             " --threads 1 --seed 4 --set classifier.width=2 --set classifier.batch_size=4"
+                             " --method baseline --set classifier.selection.tolerance=0.05 --data " +
+                             dir.file("dataset.h5");
+  const auto early = due::test::run_command(common + " --epochs 7 --set classifier.selection.min_epoch=2 --out " +
+                                            dir.file("early.pt"));
+  INFO(early.output);
+  REQUIRE(early.exit_code == 0);
+  const std::int64_t early_kept = due::CheckpointReader(dir.file("early.pt"), "due-classifier").get_int("best_epoch");
+  REQUIRE(early_kept < 7);  // otherwise this seed no longer tells the kept epoch from the last one
+  const auto stopped = due::test::run_command(common + " --epochs " + std::to_string(early_kept) +
+                                              " --set classifier.selection.min_epoch=" + std::to_string(early_kept) +
+                                              " --out " + dir.file("stopped.pt"));
+  INFO(stopped.output);
+  REQUIRE(stopped.exit_code == 0);
+  const auto kept_model = due::load_classifier(dir.file("early.pt"), torch::kCPU);
+  const auto stopped_model = due::load_classifier(dir.file("stopped.pt"), torch::kCPU);
+  const auto a = kept_model.model->named_parameters(), b = stopped_model.model->named_parameters();
+  REQUIRE(a.size() == b.size());
+  for (const auto& p : a) {
+    INFO(p.key());
+    CHECK(torch::equal(p.value(), b[p.key()]));
+  }
+  const auto buffers = kept_model.model->named_buffers(), other_buffers = stopped_model.model->named_buffers();
+  for (const auto& p : buffers) {
+    INFO(p.key());
+    CHECK(torch::equal(p.value(), other_buffers[p.key()]));
+  }
 }

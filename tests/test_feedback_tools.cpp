@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <sstream>
 
+#include "classifier/checkpoint_selection.h"
 #include "classifier/feedback_file.h"
 #include "io/dataset_store.h"
 #include "io/png_writer.h"
+#include "nn/checkpoint.h"
 #include "support.h"
 
 using Catch::Matchers::Contains;
@@ -94,12 +96,22 @@ TEST_CASE("feedback tools: query by entropy, simulated marks, training with feed
   // Rounds 1 + 2 + 1: the penalty is logged in the feedback epochs only.
   const auto steered = run_command(train + " --method baseline --feedback " + feedback +
                                    " --set classifier.feedback.baseline_epochs=1 --set classifier.feedback.feedback_epochs=2"
-                                   " --set classifier.feedback.after_epochs=1 --out " + dir.file("steered.pt"));
+                                   " --set classifier.feedback.after_epochs=1 --set classifier.selection.min_epoch=1"
+                                   " --out " + dir.file("steered.pt"));
   INFO(steered.output);
   REQUIRE(steered.exit_code == 0);
   CHECK_THAT(steered.output, Contains(std::to_string(marked) + " cell(s) marked irrelevant"));
   const auto rows = csv_rows(dir.file("steered.pt.log.csv"));
   REQUIRE(rows.size() == 4);
+  // The kept model has seen the feedback: the rule run over the logged scores of epochs 2-4 only (epoch 1 is
+  // the baseline round, excluded even with min_epoch 1).
+  due::SelectionState selection;
+  for (std::size_t e = 0; e < rows.size(); ++e)
+    due::offer_epoch({1, 0.02}, selection, static_cast<std::int64_t>(e + 1), e >= 1,
+                     std::stod(rows[e].at("val_pr_auc")), std::stod(rows[e].at("val_loss")));
+  const std::int64_t steered_kept = due::CheckpointReader(dir.file("steered.pt"), "due-classifier").get_int("best_epoch");
+  CHECK(steered_kept >= 2);
+  CHECK(steered_kept == (selection.best_epoch > 0 ? selection.best_epoch : 4));
   CHECK(rows[0].at("loss_feedback") == "nan");
   CHECK(rows[3].at("loss_feedback") == "nan");
   CHECK(std::stod(rows[1].at("loss_feedback")) >= 0.0);
