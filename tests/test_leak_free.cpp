@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "classifier/model_file.h"
 #include "diffusion/interpolator_trainer.h"
 #include "io/dataset_store.h"
 #include "io/stage_files.h"
@@ -14,7 +15,8 @@ using due::test::tool_path;
 
 // Issue 15, section 2: nothing before evaluation reads the hidden truth. The slices of /mask and /raters between
 // the annotated ones are the dense 3D annotation no method may see; a dataset.h5 whose /mask and /raters are erased
-// there must give the same interpolator, variance, NP-VAE and annotations.h5, to the bit, as the untouched one.
+// there must give the same interpolator, variance, NP-VAE, annotations.h5 and classifiers, to the bit, as the
+// untouched one.
 
 namespace {
 
@@ -39,20 +41,23 @@ std::size_t write_erased_copy(const std::string& from, const std::string& to) {
 }
 
 struct Outputs {
-  std::string interpolator, variance, npvae, annotations, per_rater;
+  std::string interpolator, variance, npvae, annotations, per_rater, gradia, due;
 };
 
 // The stages before evaluation, CPU, one thread, a fixed seed, tiny sizes.
 Outputs run_stages(const std::string& data, const due::test::ScratchDir& dir, const std::string& tag) {
   const std::string common = " --threads 1 --seed 7 --data " + data;
   Outputs out{dir.file(tag + "-interpolator.pt"), dir.file(tag + "-variance.h5"), dir.file(tag + "-npvae.pt"),
-              dir.file(tag + "-annotations.h5"), dir.file(tag + "-per-rater.h5")};
+              dir.file(tag + "-annotations.h5"), dir.file(tag + "-per-rater.h5"), dir.file(tag + "-gradia.pt"),
+              dir.file(tag + "-due.pt")};
   const std::string tiny_interpolator =
       " --set interpolator.model.width=8 --set interpolator.model.channel_mult=[1,2]"
       " --set interpolator.model.res_blocks=1 --set interpolator.model.attention_levels=[1]"
       " --set interpolator.schedule.steps=50 --set interpolator.train.batch_size=4"
       " --set interpolator.train.log_every=2 --set interpolator.train.checkpoint_every=2";
   const std::string sampling = " --set variance.samples=2 --set variance.steps=3";
+  const std::string classifier = " --epochs 2 --set classifier.width=2 --set classifier.batch_size=4"
+                                 " --set classifier.cam.layer=layer2 --set classifier.selection.min_epoch=1";
   const std::vector<std::string> commands{
       tool_path("train-interpolator") + common + tiny_interpolator + " --steps 3 --out " + out.interpolator,
       tool_path("sample-variance") + common + sampling + " --model " + out.interpolator + " --out " + out.variance,
@@ -63,6 +68,11 @@ Outputs run_stages(const std::string& data, const due::test::ScratchDir& dir, co
           out.variance + " --npvae " + out.npvae + " --out " + out.annotations,
       tool_path("impute-annotations") + common + sampling + " --interpolator diffusion --uncertainty npvae --model " +
           out.interpolator + " --npvae " + out.npvae + " --per-rater --out " + out.per_rater,
+      // The classifier: a 2D method (human target M on the middle slice) and DUE (M, and I and W of this run's
+      // annotations.h5). layer2: at this block size layer4's CAM is one voxel and would pass no gradient.
+      tool_path("train-classifier") + common + classifier + " --method gradia --out " + out.gradia,
+      tool_path("train-classifier") + common + classifier + " --method due --annotations " + out.annotations +
+          " --out " + out.due,
   };
   for (const std::string& command : commands) {
     const auto result = run_command(command);
@@ -137,6 +147,10 @@ TEST_CASE("the stages before evaluation give the same outputs when /mask and /ra
   check_same_parameters(due::load_np_vae(a.npvae, cpu).model, due::load_np_vae(b.npvae, cpu).model, "NP-VAE");
   check_same_annotations(a.annotations, b.annotations);
   check_same_annotations(a.per_rater, b.per_rater);
+  check_same_parameters(due::load_classifier(a.gradia, cpu).model, due::load_classifier(b.gradia, cpu).model,
+                        "gradia classifier");
+  check_same_parameters(due::load_classifier(a.due, cpu).model, due::load_classifier(b.due, cpu).model,
+                        "due classifier");
 }
 
 TEST_CASE("TrainingDatasetReader reads /mask and /raters as 0 outside the annotated slices, the rest as stored",
