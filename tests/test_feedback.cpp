@@ -238,6 +238,32 @@ TEST_CASE("feedback: the right-reasons penalty is zero without marks and its gra
 
   const auto some = penalty(input, marked);
   CHECK(some.min().item<double>() > 0.0);
+  // Its value: with three voxels of sample 1 marked, the sum of the squared input gradients of the predicted
+  // class's probability there, each gradient by central differences of the softmax.
+  {
+    const auto logits = model->forward(input).detach();
+    const std::int64_t predicted = logits[1].argmax().item<std::int64_t>();
+    const auto probability = [&](const torch::Tensor& x) {
+      torch::NoGradGuard no_grad;
+      return torch::softmax(model->forward(x.slice(0, 1, 2)), 1)[0][predicted].item<double>();
+    };
+    auto few = torch::zeros_like(marked);
+    double by_differences = 0;
+    for (std::int64_t v : {std::int64_t{130}, std::int64_t{1024}, std::int64_t{1901}}) {
+      few[1].view(-1)[v] = 1.0;
+      const double eps = 1e-6;
+      auto moved = input.clone();
+      moved[1].view(-1)[v] += eps;
+      const double up = probability(moved);
+      moved[1].view(-1)[v] -= 2 * eps;
+      const double down = probability(moved);
+      by_differences += std::pow((up - down) / (2 * eps), 2);
+    }
+    REQUIRE(by_differences > 0.0);
+    const auto value = penalty(input, few);
+    CHECK(value[0].item<double>() == 0.0);
+    CHECK(value[1].item<double>() == Approx(by_differences).epsilon(1e-5));
+  }
   // The penalty of sample 0 alone equals its row of the batch (eval mode: the samples do not interact).
   CHECK(penalty(input.slice(0, 0, 1), marked.slice(0, 0, 1)).item<double>() == Approx(some[0].item<double>()).epsilon(1e-10));
 
