@@ -11,6 +11,7 @@
 #include "io/atomic_output.h"
 #include "util/build_info.h"
 #include "util/errors.h"
+#include "util/text.h"
 #include "util/torch_runtime.h"
 
 namespace po = boost::program_options;
@@ -26,7 +27,6 @@ std::string quote_argument(const std::string& argument) {
   return quoted + "'";
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 std::string g_terminate_tool = "due";
 

@@ -18,16 +18,11 @@
 #include <itkNumericSeriesFileNames.h>
 
 #include "util/errors.h"
+#include "util/text.h"
 
 namespace due {
 namespace {
 
-std::string trimmed(std::string text) {
-  const auto last = text.find_last_not_of(std::string(" \t\r\n\0", 5));
-  text.erase(last == std::string::npos ? 0 : last + 1);
-  const auto first = text.find_first_not_of(" \t");
-  return first == std::string::npos ? std::string() : text.substr(first);
-}
 
 std::string tag(const itk::MetaDataDictionary& dictionary, const std::string& key) {
   std::string value;
@@ -35,10 +30,6 @@ std::string tag(const itk::MetaDataDictionary& dictionary, const std::string& ke
   return trimmed(value);
 }
 
-std::string first_line(const std::string& text) {
-  std::string line = text.substr(0, text.find('\n'));
-  return trimmed(line);
-}
 
 // GDCM (and so ITK) reads a file cut short without complaint, padding the missing pixels. Reading up to the pixel
 // data while skipping it leaves the stream where its value starts; the image attributes say how long it must be.

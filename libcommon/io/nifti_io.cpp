@@ -9,11 +9,11 @@
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
+#include "util/text.h"
 
 namespace due {
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 template <typename Pixel>
 typename itk::Image<Pixel, 3>::Pointer to_itk(const VolumeGeometry& g, const std::vector<Pixel>& values) {

@@ -10,13 +10,13 @@
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
+#include "util/text.h"
 
 namespace due {
 namespace {
 
 using RgbItkImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 

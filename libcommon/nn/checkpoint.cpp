@@ -5,13 +5,13 @@
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
+#include "util/text.h"
 
 namespace due {
 namespace {
 
 const char* const kKindKey = "meta.kind";
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 
