@@ -2,61 +2,30 @@
 
 #include <itkIdentityTransform.h>
 #include <itkImage.h>
-#include <itkImportImageFilter.h>
 #include <itkLinearInterpolateImageFunction.h>
 #include <itkNearestNeighborInterpolateImageFunction.h>
 #include <itkResampleImageFilter.h>
 
+#include "io/itk_bridge.h"
+
 namespace due {
 namespace {
-
-template <typename Pixel>
-typename itk::Image<Pixel, 3>::Pointer wrap(const std::vector<Pixel>& values, const VolumeGeometry& g) {
-  using Importer = itk::ImportImageFilter<Pixel, 3>;
-  auto importer = Importer::New();
-  typename Importer::SizeType size;
-  size[0] = g.shape.width;
-  size[1] = g.shape.height;
-  size[2] = g.shape.depth;
-  typename Importer::IndexType start;
-  start.Fill(0);
-  importer->SetRegion(typename Importer::RegionType(start, size));
-  const double spacing[3] = {g.spacing[2], g.spacing[1], g.spacing[0]};
-  importer->SetSpacing(spacing);
-  importer->SetOrigin(g.origin.data());
-  typename Importer::DirectionType direction;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) direction[r][c] = g.direction[r * 3 + c];
-  importer->SetDirection(direction);
-  importer->SetImportPointer(const_cast<Pixel*>(values.data()), values.size(), false);
-  importer->Update();
-  return importer->GetOutput();
-}
 
 template <typename Pixel, typename Interpolator>
 std::vector<Pixel> resample(const std::vector<Pixel>& values, const VolumeGeometry& from, const VolumeGeometry& to,
                             Pixel outside) {
   using Image = itk::Image<Pixel, 3>;
   auto resampler = itk::ResampleImageFilter<Image, Image>::New();
-  resampler->SetInput(wrap(values, from));
+  resampler->SetInput(itk_image_view(from, values));
   resampler->SetTransform(itk::IdentityTransform<double, 3>::New());
   resampler->SetInterpolator(Interpolator::New());
   resampler->SetDefaultPixelValue(outside);
-  typename Image::SizeType size;
-  size[0] = to.shape.width;
-  size[1] = to.shape.height;
-  size[2] = to.shape.depth;
-  resampler->SetSize(size);
-  const double spacing[3] = {to.spacing[2], to.spacing[1], to.spacing[0]};
-  resampler->SetOutputSpacing(spacing);
-  resampler->SetOutputOrigin(to.origin.data());
-  typename Image::DirectionType direction;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) direction[r][c] = to.direction[r * 3 + c];
-  resampler->SetOutputDirection(direction);
+  resampler->SetSize(itk_size(to.shape));
+  resampler->SetOutputSpacing(itk_spacing(to.spacing));
+  resampler->SetOutputOrigin(itk_origin(to.origin));
+  resampler->SetOutputDirection(itk_direction(to.direction));
   resampler->Update();
-  const Image* out = resampler->GetOutput();
-  return std::vector<Pixel>(out->GetBufferPointer(), out->GetBufferPointer() + to.shape.voxels());
+  return values_of(*resampler->GetOutput());
 }
 
 }  // namespace

@@ -4,9 +4,10 @@
 #include <stdexcept>
 
 #include <itkImage.h>
-#include <itkImportImageFilter.h>
 #include <itkMultiThreaderBase.h>
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
+
+#include "io/itk_bridge.h"
 
 namespace due {
 
@@ -15,23 +16,13 @@ void gaussian_smooth(std::vector<float>& volume, const VolumeShape& shape, const
   if (sigma_mm <= 0) return;
   if (volume.size() != shape.voxels()) throw std::logic_error("gaussian_smooth: buffer does not match shape");
   using Image = itk::Image<float, 3>;
-  using Importer = itk::ImportImageFilter<float, 3>;
-  auto importer = Importer::New();
-  Importer::SizeType size;
-  size[0] = shape.width;
-  size[1] = shape.height;
-  size[2] = shape.depth;
-  Importer::IndexType start;
-  start.Fill(0);
-  Importer::RegionType region(start, size);
-  importer->SetRegion(region);
-  const double spacing[3] = {spacing_mm[2], spacing_mm[1], spacing_mm[0]};
-  importer->SetSpacing(spacing);
-  importer->SetImportPointer(volume.data(), volume.size(), /*LetImageContainerManageMemory=*/false);
+  VolumeGeometry grid;
+  grid.shape = shape;
+  grid.spacing = spacing_mm;
 
   using Smoother = itk::SmoothingRecursiveGaussianImageFilter<Image, Image>;
   auto smoother = Smoother::New();
-  smoother->SetInput(importer->GetOutput());
+  smoother->SetInput(itk_image_view(grid, volume));
   smoother->SetSigma(sigma_mm);
   smoother->Update();
   const Image* out = smoother->GetOutput();

@@ -13,10 +13,10 @@
 #include <itkImage.h>
 #include <itkImageSeriesReader.h>
 #include <itkImageSeriesWriter.h>
-#include <itkImportImageFilter.h>
 #include <itkMetaDataObject.h>
 #include <itkNumericSeriesFileNames.h>
 
+#include "io/itk_bridge.h"
 #include "util/errors.h"
 #include "util/text.h"
 
@@ -110,17 +110,8 @@ ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
   } catch (const itk::ExceptionObject& e) {
     throw InputError(series.folder + ": cannot read DICOM series (" + first_line(e.GetDescription()) + ")");
   }
-  const Image* image = reader->GetOutput();
-  const auto size = image->GetLargestPossibleRegion().GetSize();
-  scan.geometry.shape = VolumeShape{size[2], size[1], size[0]};
-  const auto spacing = image->GetSpacing();
-  scan.geometry.spacing = {spacing[2], spacing[1], spacing[0]};
-  const auto origin = image->GetOrigin();
-  scan.geometry.origin = {origin[0], origin[1], origin[2]};
-  const auto direction = image->GetDirection();
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) scan.geometry.direction[r * 3 + c] = direction[r][c];
-  scan.hu.assign(image->GetBufferPointer(), image->GetBufferPointer() + scan.geometry.shape.voxels());
+  scan.geometry = geometry_of(*reader->GetOutput());
+  scan.hu = values_of(*reader->GetOutput());
 
   const auto* dictionaries = reader->GetMetaDataDictionaryArray();
   for (std::size_t k = 0; k < series.files.size(); ++k) {
@@ -152,22 +143,7 @@ void write_dicom_series(const ScanVolume& volume, const DicomWriteSpec& spec) {
   using Image3 = itk::Image<float, 3>;
   using Image2 = itk::Image<float, 2>;
   const VolumeShape& shape = volume.geometry.shape;
-  auto image = Image3::New();
-  Image3::SizeType size;
-  size[0] = shape.width;
-  size[1] = shape.height;
-  size[2] = shape.depth;
-  image->SetRegions(Image3::RegionType(size));
-  Image3::SpacingType spacing;
-  spacing[0] = volume.geometry.spacing[2];
-  spacing[1] = volume.geometry.spacing[1];
-  spacing[2] = volume.geometry.spacing[0];
-  image->SetSpacing(spacing);
-  Image3::PointType origin;
-  for (int i = 0; i < 3; ++i) origin[i] = volume.geometry.origin[i];
-  image->SetOrigin(origin);
-  image->Allocate();
-  std::copy(volume.hu.begin(), volume.hu.end(), image->GetBufferPointer());
+  const auto image = itk_image_copy(volume.geometry, volume.hu);
 
   auto io = itk::GDCMImageIO::New();
   io->KeepOriginalUIDOn();

@@ -8,38 +8,12 @@
 #include <itkNiftiImageIO.h>
 
 #include "io/atomic_output.h"
+#include "io/itk_bridge.h"
 #include "util/errors.h"
 #include "util/text.h"
 
 namespace due {
 namespace {
-
-
-template <typename Pixel>
-typename itk::Image<Pixel, 3>::Pointer to_itk(const VolumeGeometry& g, const std::vector<Pixel>& values) {
-  using Image = itk::Image<Pixel, 3>;
-  auto image = Image::New();
-  typename Image::SizeType size;
-  size[0] = g.shape.width;
-  size[1] = g.shape.height;
-  size[2] = g.shape.depth;
-  image->SetRegions(typename Image::RegionType(size));
-  typename Image::SpacingType spacing;
-  spacing[0] = g.spacing[2];
-  spacing[1] = g.spacing[1];
-  spacing[2] = g.spacing[0];
-  image->SetSpacing(spacing);
-  typename Image::PointType origin;
-  for (int i = 0; i < 3; ++i) origin[i] = g.origin[i];
-  image->SetOrigin(origin);
-  typename Image::DirectionType direction;
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) direction[r][c] = g.direction[r * 3 + c];
-  image->SetDirection(direction);
-  image->Allocate();
-  std::copy(values.begin(), values.end(), image->GetBufferPointer());
-  return image;
-}
 
 template <typename Pixel>
 void write_image(const std::string& path, const VolumeGeometry& geometry, const std::vector<Pixel>& values) {
@@ -51,7 +25,7 @@ void write_image(const std::string& path, const VolumeGeometry& geometry, const 
   auto writer = itk::ImageFileWriter<itk::Image<Pixel, 3>>::New();
   writer->SetImageIO(itk::NiftiImageIO::New());
   writer->SetFileName(temp);
-  writer->SetInput(to_itk(geometry, values));
+  writer->SetInput(itk_image_view(geometry, values));
   try {
     writer->Update();
     std::filesystem::rename(temp, output.temp_path());
@@ -87,15 +61,9 @@ NiftiVolume read_nifti(const std::string& path) {
   } catch (const itk::ExceptionObject& e) {
     throw InputError(path + ": cannot read NIfTI (" + first_line(e.GetDescription()) + ")");
   }
-  const Image* image = reader->GetOutput();
   NiftiVolume v;
-  const auto size = image->GetLargestPossibleRegion().GetSize();
-  v.geometry.shape = VolumeShape{size[2], size[1], size[0]};
-  v.geometry.spacing = {image->GetSpacing()[2], image->GetSpacing()[1], image->GetSpacing()[0]};
-  for (int i = 0; i < 3; ++i) v.geometry.origin[i] = image->GetOrigin()[i];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) v.geometry.direction[r * 3 + c] = image->GetDirection()[r][c];
-  v.values.assign(image->GetBufferPointer(), image->GetBufferPointer() + v.geometry.shape.voxels());
+  v.geometry = geometry_of(*reader->GetOutput());
+  v.values = values_of(*reader->GetOutput());
   return v;
 }
 
