@@ -1,9 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "imaging/montage.h"
 #include "io/png_writer.h"
+#include "report/line_plot.h"
 #include "support.h"
 #include "util/errors.h"
 
@@ -110,4 +113,35 @@ TEST_CASE("montage: side by side keeps each image's own width", "[montage]") {
   CHECK(both.at(5, 0) == due::Rgb{0, 0, 255});   // the gap
   CHECK(both.at(4, 3) == due::Rgb{0, 0, 255});   // below the shorter left image
   CHECK(both.at(7, 3) == due::Rgb{200, 0, 0});
+}
+
+TEST_CASE("montage: stacked keeps each image's own height, left-aligned", "[montage]") {
+  const due::RgbImage top(3, 2, due::Rgb{10, 10, 10}), bottom(5, 1, due::Rgb{200, 0, 0});
+  const due::RgbImage both = due::stacked(top, bottom, 1, due::Rgb{0, 0, 255});
+  REQUIRE(both.width() == 5);
+  REQUIRE(both.height() == 4);
+  CHECK(both.at(2, 1) == due::Rgb{10, 10, 10});
+  CHECK(both.at(4, 0) == due::Rgb{0, 0, 255});  // right of the narrower top image
+  CHECK(both.at(0, 2) == due::Rgb{0, 0, 255});  // the gap
+  CHECK(both.at(4, 3) == due::Rgb{200, 0, 0});
+}
+
+TEST_CASE("montage: a text strip has its text where it was placed and background elsewhere", "[montage]") {
+  const due::Rgb black{0, 0, 0}, white{255, 255, 255};
+  // One word centred at (60, 20) of a 200 x 40 strip: ink only in its box, none in the right half.
+  const due::RgbImage strip = due::text_strip(200, 40, {{60, 20, "label", 0.5}}, black, white, 1.0);
+  REQUIRE(strip.width() == 200);
+  REQUIRE(strip.height() == 40);
+  std::size_t inked = 0, left = 200, right = 0, top = 40, bottom = 0;
+  for (std::size_t y = 0; y < 40; ++y)
+    for (std::size_t x = 0; x < 200; ++x)
+      if (!(strip.at(x, y) == black)) {
+        ++inked;
+        left = std::min(left, x), right = std::max(right, x), top = std::min(top, y), bottom = std::max(bottom, y);
+      }
+  CHECK(inked > 10);
+  CHECK(right < 100);
+  CHECK(left > 20);
+  CHECK(std::abs((double(left) + double(right)) / 2 - 60) <= 4);  // centred on x = 60
+  CHECK(std::abs((double(top) + double(bottom)) / 2 - 20) <= 5);  // around y = 20, from the top
 }

@@ -94,6 +94,15 @@ RgbImage side_by_side(const RgbImage& left, const RgbImage& right, std::size_t g
   return out;
 }
 
+RgbImage stacked(const RgbImage& top, const RgbImage& bottom, std::size_t gap, Rgb background) {
+  RgbImage out(std::max(top.width(), bottom.width()), top.height() + gap + bottom.height(), background);
+  for (std::size_t y = 0; y < top.height(); ++y)
+    for (std::size_t x = 0; x < top.width(); ++x) out.set(x, y, top.at(x, y));
+  for (std::size_t y = 0; y < bottom.height(); ++y)
+    for (std::size_t x = 0; x < bottom.width(); ++x) out.set(x, top.height() + gap + y, bottom.at(x, y));
+  return out;
+}
+
 RgbImage colour_bar(std::size_t width, std::size_t height, float max_opacity) {
   Slice grey{height, width, std::vector<float>(width * height, 0.5f)};
   Slice ramp{height, width, std::vector<float>(width * height, 0.f)};

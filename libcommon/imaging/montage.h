@@ -69,6 +69,8 @@ RgbImage scaled(const RgbImage& image, std::size_t factor);
 // `right` to the right of `left`, `gap` pixels of `background` between, both top-aligned (unlike grid(), the two
 // keep their own widths: a narrow key beside a figure does not get a figure-wide cell).
 RgbImage side_by_side(const RgbImage& left, const RgbImage& right, std::size_t gap, Rgb background);
+// `bottom` below `top`, `gap` pixels of `background` between, both left-aligned, each keeping its own size.
+RgbImage stacked(const RgbImage& top, const RgbImage& bottom, std::size_t gap, Rgb background);
 // Rows of panels, `gap` pixels of `background` between and around them; rows may differ in length and panels
 // in size (each cell is as large as the largest panel).
 RgbImage grid(const std::vector<std::vector<RgbImage>>& rows, std::size_t gap, Rgb background);

@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
 #include <plplot/plstream.h>
+#include <unistd.h>
 
 #include "io/atomic_output.h"
+#include "io/png_writer.h"
 #include "util/errors.h"
 
 namespace due {
@@ -156,6 +160,48 @@ void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>&
     draw_legend(pls, panels.front().series);
   }  // the stream's destructor finishes the PNG
   output.commit();
+}
+
+RgbImage text_strip(std::size_t width, std::size_t height, const std::vector<PlacedText>& texts, Rgb background,
+                    Rgb ink, double character_scale) {
+  if (!png_plots_available())
+    throw InputError("text labels: PLplot has no '" + std::string(kDevice) +
+                     "' driver; install plplot-driver-cairo (scripts/install-deps.sh)");
+  // PLplot writes files only: draw into a private temporary PNG and read it back.
+  char name[] = "/tmp/due-text-XXXXXX";
+  const int fd = mkstemp(name);
+  if (fd < 0) throw InputError("text labels: cannot create a temporary file in /tmp");
+  ::close(fd);
+  const std::string path = std::string(name) + ".png";
+  std::filesystem::rename(name, path);
+  try {
+    {
+      std::lock_guard<std::mutex> lock(g_plplot_mutex);
+      plstream pls;
+      pls.sdev(kDevice);
+      pls.sfnam(path.c_str());
+      pls.spage(0, 0, static_cast<PLINT>(width), static_cast<PLINT>(height), 0, 0);
+      pls.scmap0n(2);
+      pls.scol0(0, background.r, background.g, background.b);
+      pls.scol0(1, ink.r, ink.g, ink.b);
+      pls.init();
+      pls.adv(0);
+      pls.vpor(0, 1, 0, 1);
+      pls.wind(0, static_cast<PLFLT>(width), 0, static_cast<PLFLT>(height));
+      pls.schr(0, character_scale);
+      pls.col0(1);
+      // ptex's anchor is the text's vertical centre; PLplot's y runs up, the image's down.
+      for (const PlacedText& t : texts)
+        pls.ptex(t.x, static_cast<PLFLT>(height) - t.y, 1, 0, t.justification, t.text.c_str());
+    }
+    RgbImage strip = read_png(path);
+    std::filesystem::remove(path);
+    return strip;
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    throw;
+  }
 }
 
 }  // namespace due

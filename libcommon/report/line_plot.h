@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "imaging/montage.h"
+
 namespace due {
 
 struct PlotSeries {
@@ -25,5 +27,17 @@ bool png_plots_available();
 // Points with a non-finite y are left out. InputError when the PNG driver is missing or a panel is empty.
 void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>& panels, int panel_width = 460,
                           int height = 400);
+
+// Text placed on a strip of `width` x `height` pixels, for labelling figures drawn as images (the explanation
+// montage): each text's anchor is (x, y) in pixels from the left and the top, its vertical centre at y;
+// `justification` 0 puts its left end at x, 0.5 its middle, 1 its right end. Drawn by PLplot (cairo fonts),
+// `ink` on `background`. InputError when the PNG driver is missing.
+struct PlacedText {
+  double x = 0, y = 0;
+  std::string text;
+  double justification = 0.5;
+};
+RgbImage text_strip(std::size_t width, std::size_t height, const std::vector<PlacedText>& texts, Rgb background,
+                    Rgb ink, double character_scale = 1.0);
 
 }  // namespace due

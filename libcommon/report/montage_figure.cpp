@@ -13,6 +13,7 @@
 #include "io/png_writer.h"
 #include "io/stage_files.h"
 #include "report/aggregate.h"
+#include "report/line_plot.h"
 
 namespace due {
 namespace {
@@ -21,6 +22,9 @@ namespace {
 constexpr std::size_t kPanelPixels = 256;  // a nodule of 8 voxels across is 32 pixels at 64 x 64
 constexpr std::size_t kPanelGap = 4;
 constexpr std::size_t kColourBarPixels = 16;
+constexpr std::size_t kHeaderPixels = 28;    // the strip of column names above the panels
+constexpr std::size_t kKeyLabelPixels = 44;  // the key's values to its right
+constexpr Rgb kInk{235, 235, 235};
 
 struct Column {
   std::string label;
@@ -141,7 +145,22 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
   RgbImage framed(key.width() + kPanelGap, panels.height(), kBackground);
   for (std::size_t y = 0; y < key.height(); ++y)
     for (std::size_t x = 0; x < key.width(); ++x) framed.set(x, kPanelGap + y, key.at(x, y));
-  write_png(png_path, side_by_side(panels, framed, 0, kBackground));
+  // Names over the columns (numbered as in the caption) and values beside the key, drawn as text by PLplot.
+  const std::size_t cell_width = rows.front().front().width();
+  const auto column_centre = [&](std::size_t c) {
+    return static_cast<double>(kPanelGap + c * (cell_width + kPanelGap)) + static_cast<double>(cell_width) / 2;
+  };
+  std::vector<PlacedText> names{{column_centre(0), kHeaderPixels / 2.0, "image, reference"}};
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    names.push_back({column_centre(k + 1), kHeaderPixels / 2.0, std::to_string(k + 1) + ". " + columns[k].label});
+  const RgbImage keyed = side_by_side(panels, framed, 0, kBackground);
+  const RgbImage header = text_strip(keyed.width() + kKeyLabelPixels, kHeaderPixels, names, kBackground, kInk, 0.8);
+  const double key_top = static_cast<double>(kPanelGap), key_height = static_cast<double>(key.height());
+  const RgbImage key_values =
+      text_strip(kKeyLabelPixels, keyed.height(),
+                 {{4, key_top + 10, "1", 0}, {4, key_top + key_height / 2, "0.5", 0}, {4, key_top + key_height - 10, "0", 0}},
+                 kBackground, kInk, 1.5);  // PLplot sizes text by the page: this strip is narrow
+  write_png(png_path, stacked(header, side_by_side(keyed, key_values, 0, kBackground), 0, kBackground));
 
   std::ostringstream md;
   md << "![explanation montages](" << png_link << ")\n\n"
@@ -150,12 +169,12 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
         "index "
      << slice
      << ", the slice every method is scored on (the one the 2D methods see and explain; the 3D methods' maps "
-        "cut there). Columns: the image with the reference contour (green), then the Grad-CAM (blue low, red "
-        "high) over the image of ";
+        "cut there). Columns (named over them): the image with the reference contour (green), then the Grad-CAM (blue "
+        "low, red high) over the image of ";
   for (std::size_t k = 0; k < columns.size(); ++k)
     md << (k == 0 ? "" : k + 1 == columns.size() ? " and " : ", ") << k + 1 << ". " << columns[k].label;
   md << "; right, the colour key (CAM 1 at the top, 0 at the bottom, blended as in the panels; the binarisation "
-        "threshold of the scores is 0.5, halfway up).\n";
+        "threshold of the scores is 0.5, marked halfway up).\n";
   return {md.str(), true};
 }
 
