@@ -39,18 +39,28 @@ struct VarianceTally {
   std::vector<std::uint8_t> wrong;
 };
 
-// Gap voxels in `bins` variance bins of equal count (quantiles): mean variance and share wrong per bin.
+// Calibration points: the gap voxels whose score is exactly 0 (most of them: both boundaries agree there) as
+// one point at x = 0, then the others in `bins` bins of equal count (quantiles of the nonzero scores); per
+// point, the mean score and the share of voxels wrong. Equal-count bins over all voxels put nearly every bin at 0.
 due::PlotSeries calibration_series(const VarianceTally& all, std::size_t bins, const std::string& label) {
-  std::vector<std::size_t> order(all.variance.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all.variance[a] < all.variance[b]; });
+  std::vector<std::size_t> nonzero;
+  double zero_wrong = 0, zeros = 0;
+  for (std::size_t i = 0; i < all.variance.size(); ++i) {
+    if (all.variance[i] > 0) nonzero.push_back(i);
+    else zeros += 1, zero_wrong += all.wrong[i];
+  }
+  std::sort(nonzero.begin(), nonzero.end(), [&](std::size_t a, std::size_t b) { return all.variance[a] < all.variance[b]; });
   due::PlotSeries series;
   series.label = label;
+  if (zeros > 0) {
+    series.x.push_back(0.0);
+    series.y.push_back(zero_wrong / zeros);
+  }
   for (std::size_t b = 0; b < bins; ++b) {
-    const std::size_t from = order.size() * b / bins, to = order.size() * (b + 1) / bins;
+    const std::size_t from = nonzero.size() * b / bins, to = nonzero.size() * (b + 1) / bins;
     if (to <= from) continue;
     double v = 0, w = 0;
-    for (std::size_t i = from; i < to; ++i) v += all.variance[order[i]], w += all.wrong[order[i]];
+    for (std::size_t i = from; i < to; ++i) v += all.variance[nonzero[i]], w += all.wrong[nonzero[i]];
     series.x.push_back(v / double(to - from));
     series.y.push_back(w / double(to - from));
   }
@@ -201,13 +211,16 @@ int main(int argc, char** argv) {
     std::printf("Pearson correlation of diffusion variance with |mean - truth| over %zu gap voxels: %s\n\n",
                 all.variance.size(), text(pearson(all.variance, all.error)).c_str());
     if (argc > 7 && !all.variance.empty()) {
+      // Both panels bin the same way, so the one legend describes both.
+      const std::string binning = "score 0, then 10 equal-count bins of the rest";
       due::PlotPanel diffusion{"Diffusion variance (T = " + std::to_string(repeats) + ")", "variance",
-                               "share of voxels wrong", {calibration_series(all, 10, "diffusion variance")}};
+                               "share of voxels wrong", {calibration_series(all, 10, binning)}};
       VarianceTally by_blend{all.blend, all.variance, all.error, all.wrong};
       due::PlotPanel free{"Boundary blend p(1-p)", "p(1-p)", "share of voxels wrong",
-                          {calibration_series(by_blend, 10, "blend p(1-p)")}};
+                          {calibration_series(by_blend, 10, binning)}};
       due::write_line_plots_png(argv[7], {diffusion, free});
-      std::printf("calibration curve (10 equal-count variance bins: mean variance vs share wrong): %s\n\n", argv[7]);
+      std::printf("calibration curve (voxels of score 0, then 10 equal-count bins of the nonzero scores: mean score "
+                  "vs share wrong): %s\n\n", argv[7]);
     }
 
     // Sampling cost: the first test gap with foreground on a boundary, alone, T = 1.
