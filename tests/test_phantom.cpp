@@ -8,7 +8,7 @@
 
 #include "cli/config.h"
 #include "cli/config_schema.h"
-#include "data/consensus.h"
+#include "raters/consensus.h"
 #include "data/phantom.h"
 #include "data/phantom_dataset.h"
 #include "data/sparse_slices.h"

@@ -7,7 +7,7 @@
 
 #include <torch/torch.h>
 
-#include "data/consensus.h"
+#include "raters/consensus.h"
 #include "raters/aggregation.h"
 #include "util/errors.h"
 
@@ -33,7 +33,7 @@ TEST_CASE("rater choices: names round-trip, a bad one is a usage error", "[rater
   CHECK_THROWS_AS(due::parse_rater_choice("majority"), due::UsageError);
 }
 
-TEST_CASE("rater consensus over tensors equals data/consensus.h over the available raters only", "[raters]") {
+TEST_CASE("rater consensus over tensors equals raters/consensus.h over the available raters only", "[raters]") {
   const torch::Tensor raters = random_raters(5);
   const torch::Tensor present = some_present();
   const std::size_t voxels = static_cast<std::size_t>(D * H * W);

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "cli/config.h"
-#include "data/consensus.h"
+#include "raters/consensus.h"
 #include "data/sparse_slices.h"
 #include "imaging/smoothing.h"
 #include "util/seeding.h"

@@ -5,7 +5,7 @@
 #include <random>
 
 #include "cli/config.h"
-#include "data/consensus.h"
+#include "raters/consensus.h"
 #include "imaging/resample.h"
 #include "io/nifti_io.h"
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "data/consensus.h"
+#include "raters/consensus.h"
 #include "util/errors.h"
 
 namespace due {

@@ -23,7 +23,7 @@ const char* rater_choice_name(RaterChoice choice);
 std::ptrdiff_t draw_available_rater(const std::vector<std::uint8_t>& present, std::mt19937_64& rng);
 
 // [B, D, H, W] float in {0, 1}: a voxel is on where at least consensus_votes_needed(available, level) of the
-// sample's available raters mark it (the rule of /mask, data/consensus.h); zero where no rater is available.
+// sample's available raters mark it (the rule of /mask, raters/consensus.h); zero where no rater is available.
 torch::Tensor consensus_of_available(const torch::Tensor& raters, const torch::Tensor& present, double level = 0.5);
 
 // [B, D, H, W] float: per sample, the mask of one available rater drawn from `rng` (call once per sample per

@@ -1,4 +1,4 @@
-#include "data/consensus.h"
+#include "raters/consensus.h"
 
 #include <algorithm>
 #include <cmath>
