@@ -32,7 +32,7 @@ if [[ $abi == 0 ]]; then
        "cannot link with: use a PyTorch >= 2.7 wheel, or download the 'cxx11 ABI' LibTorch from pytorch.org and give" \
        "LIBTORCH=/path/to/libtorch"
 fi
-echo "build-cuda: LibTorch from $(dirname "$(dirname "$torch_config")") (_GLIBCXX_USE_CXX11_ABI=${abi:-unset})"
+echo "build-cuda: LibTorch $torch_config (_GLIBCXX_USE_CXX11_ABI=${abi:-unset})"
 
 # A CUDA LibTorch's CMake package looks for the CUDA toolkit (nvcc, cudart headers) at configure time.
 cuda_args=()
