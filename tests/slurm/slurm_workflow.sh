@@ -166,4 +166,7 @@ grep -q "JobId=$job_id .*Name=due-preprocess" "$jobcomp" ||
 step_id=$(h5dump -a /slurm_step_id "$dataset" 2>/dev/null | sed -n 's/.*(0): "\(.*\)".*/\1/p' || true)
 [[ $step_id == 0 ]] || fail "$dataset records SLURM step '$step_id', expected 0"
 echo "slurm_workflow: $dataset was written by SLURM job $job_id, step $step_id (due-preprocess)"
+metrics_files=("$scratch"/runs/demo/*/seed1/metrics.json)
+metrics=${metrics_files[0]}
+grep -Eq '"slurm_job_id": "[0-9]+"' "$metrics" || fail "$metrics records no SLURM job id"
 echo "slurm_workflow: ok"
