@@ -12,6 +12,7 @@ packages=(
   libpugixml-dev nlohmann-json3-dev              # LIDC readers' XML; JSON reports
   libplplot-dev plplot-driver-cairo              # the report's figures (PLplot's C++ API, PNG through cairo)
   python3-sklearn                                # tests only: scikit-learn as an independent check of the metrics
+  slurm-wlm munge                                # tests only (ctest -L slurm): a one-node SLURM on localhost
 )
 # Optional: PyTorch for Python (the same 1.13), only for the Python side of bench/bench_train_step (DUE_BENCH=1).
 [[ "${DUE_BENCH:-0}" == 1 ]] && packages+=(python3-torch)

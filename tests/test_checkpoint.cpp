@@ -93,3 +93,30 @@ TEST_CASE("tensors: volumes to tensors and back", "[nn]") {
   CHECK(due::volume_tensor(mask, shape).sum().item<float>() == 1.f);
   CHECK(due::volume_tensor(mask, shape)[0][1][1].item<float>() == 1.f);
 }
+
+TEST_CASE("checkpoint: provenance carries the SLURM fields, and older checkpoints without them still load", "[nn]") {
+  due::test::ScratchDir dir;
+  torch::nn::Linear model(2, 1);
+  due::Provenance provenance = due::make_provenance("due-test");
+  provenance.slurm_job_id = "123";
+  provenance.slurm_step_id = "4";
+  due::CheckpointWriter writer("due-test-model");
+  writer.add_module("model", *model);
+  writer.set_provenance(provenance);
+  writer.save(dir.file("new.pt"));
+  const due::Provenance back = due::CheckpointReader(dir.file("new.pt"), "due-test-model").provenance();
+  CHECK(back.slurm_job_id == "123");
+  CHECK(back.slurm_step_id == "4");
+
+  // An older writer stored only the fields before these two.
+  due::CheckpointWriter old("due-test-model");
+  old.add_module("model", *model);
+  old.set("provenance.tool", std::string("due-test"));
+  old.set("provenance.seed", std::int64_t{5});
+  old.save(dir.file("old.pt"));
+  const due::Provenance old_back = due::CheckpointReader(dir.file("old.pt"), "due-test-model").provenance();
+  CHECK(old_back.tool == "due-test");
+  CHECK(old_back.seed == 5);
+  CHECK(old_back.slurm_job_id.empty());
+  CHECK(old_back.slurm_step_id.empty());
+}

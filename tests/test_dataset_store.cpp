@@ -3,8 +3,11 @@
 #include <H5Cpp.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
 
 #include "io/dataset_store.h"
 #include "support.h"
@@ -281,4 +284,76 @@ TEST_CASE("dataset store: damaged files are rejected with one clear line", "[sto
     }
     CHECK(rejected);
   }
+}
+
+namespace {
+
+// Sets (or, given nullptr, unsets) an environment variable for one scope, restoring what was there before.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
+  }
+  ~ScopedEnvironment() {
+    if (old_)
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST_CASE("provenance: the SLURM job and step of the environment reach the HDF5 file", "[store][provenance]") {
+  due::test::ScratchDir dir;
+  {
+    ScopedEnvironment job("SLURM_JOB_ID", "4242");
+    ScopedEnvironment step("SLURM_STEP_ID", "7");
+    write_samples(dir.file("in-job.h5"), 1);
+  }
+  {
+    ScopedEnvironment job("SLURM_JOB_ID", nullptr);
+    ScopedEnvironment step("SLURM_STEP_ID", nullptr);
+    write_samples(dir.file("outside.h5"), 1);
+  }
+  const due::Provenance in_job = DatasetReader(dir.file("in-job.h5")).provenance();
+  CHECK(in_job.slurm_job_id == "4242");
+  CHECK(in_job.slurm_step_id == "7");
+  CHECK(DatasetReader(dir.file("in-job.h5")).file().string_attribute("slurm_job_id") == "4242");
+  const due::Provenance outside = DatasetReader(dir.file("outside.h5")).provenance();
+  CHECK(outside.slurm_job_id.empty());
+  CHECK(outside.slurm_step_id.empty());
+  CHECK(outside.tool == "due-test");
+}
+
+TEST_CASE("provenance: a file written before the SLURM fields existed still reads, with them empty",
+          "[store][provenance]") {
+  due::test::ScratchDir dir;
+  {
+    ScopedEnvironment job("SLURM_JOB_ID", "11");
+    ScopedEnvironment step("SLURM_STEP_ID", "0");
+    write_samples(dir.file("old.h5"), 2);
+  }
+  {  // What an older toolkit wrote: the same file without the two attributes.
+    H5::H5File file(dir.file("old.h5"), H5F_ACC_RDWR);
+    file.removeAttr("slurm_job_id");
+    file.removeAttr("slurm_step_id");
+  }
+  DatasetReader reader(dir.file("old.h5"));
+  const due::Provenance p = reader.provenance();
+  CHECK(p.slurm_job_id.empty());
+  CHECK(p.slurm_step_id.empty());
+  CHECK(p.seed == 42);
+  CHECK(p.command_line == "due-test --seed 42");
+  CHECK(reader.size() == 2);
 }

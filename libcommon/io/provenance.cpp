@@ -1,9 +1,20 @@
 #include "io/provenance.h"
 
+#include <cstdlib>
+
 #include "cli/logging.h"
 #include "util/build_info.h"
 
 namespace due {
+
+namespace {
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+}  // namespace
 
 Provenance make_provenance(const std::string& tool) {
   Provenance p;
@@ -11,6 +22,8 @@ Provenance make_provenance(const std::string& tool) {
   p.version = version();
   p.git_hash = git_hash();
   p.created = timestamp_now();
+  p.slurm_job_id = environment("SLURM_JOB_ID");
+  p.slurm_step_id = environment("SLURM_STEP_ID");
   return p;
 }
 

@@ -13,6 +13,10 @@ struct Provenance {
   std::string config_yaml;   // the full effective configuration
   std::string command_line;  // as typed
   std::string created;       // local time stamp
+  // The SLURM job and job step that ran the tool (SLURM_JOB_ID, SLURM_STEP_ID), so a file can be traced to its
+  // job's log and accounting; empty outside SLURM and in files written before these fields existed.
+  std::string slurm_job_id;
+  std::string slurm_step_id;
 };
 
 // Calls visit(name, field) for every field, under the name files store it by (HDF5 attributes, checkpoint
@@ -27,9 +31,12 @@ void for_each_provenance_field(P& p, Visitor&& visit) {
   visit("config", p.config_yaml);
   visit("command_line", p.command_line);
   visit("created", p.created);
+  visit("slurm_job_id", p.slurm_job_id);
+  visit("slurm_step_id", p.slurm_step_id);
 }
 
-// Fills tool, version, git hash and time; the caller sets seed, config and command line.
+// Fills tool, version, git hash, time and the SLURM job and step from the environment; the caller sets seed,
+// config and command line.
 Provenance make_provenance(const std::string& tool);
 
 }  // namespace due

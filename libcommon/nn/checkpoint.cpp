@@ -137,8 +137,10 @@ double CheckpointReader::get_float(const std::string& key) const {
 
 Provenance CheckpointReader::provenance() const {
   Provenance p;
+  // Absent fields stay empty (or 0): checkpoints from before a field existed still load.
   for_each_provenance_field(p, [&](const char* name, auto& field) {
     const std::string key = std::string("provenance.") + name;
+    if (!has(key)) return;
     if constexpr (std::is_same_v<std::decay_t<decltype(field)>, std::string>)
       field = get_string(key);
     else

@@ -149,7 +149,9 @@ std::string metrics_json(const MetricsRecord& r) {
         {"seed", p.seed},
         {"config", p.config_yaml},
         {"command_line", p.command_line},
-        {"created", p.created}}}};
+        {"created", p.created},
+        {"slurm_job_id", p.slurm_job_id},
+        {"slurm_step_id", p.slurm_step_id}}}};
   return document.dump(2) + "\n";
 }
 
@@ -253,6 +255,9 @@ MetricsRecord parse_metrics_json(const std::string& text, const std::string& ori
     r.provenance.config_yaml = p.at("config").get<std::string>();
     r.provenance.command_line = p.at("command_line").get<std::string>();
     r.provenance.created = p.at("created").get<std::string>();
+    // Optional: metrics files from before the SLURM fields existed have none.
+    r.provenance.slurm_job_id = p.value("slurm_job_id", std::string());
+    r.provenance.slurm_step_id = p.value("slurm_step_id", std::string());
     return r;
   } catch (const json::exception& e) {
     std::string message = e.what();
