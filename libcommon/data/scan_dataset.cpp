@@ -1,5 +1,6 @@
 #include "data/scan_dataset.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -35,15 +36,27 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports kilobytes
 }
 
-ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& jobs, const ScanDatasetOptions& options,
+ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, const ScanDatasetOptions& options,
                                       const Provenance& provenance) {
+  ShardRange range{0, all_jobs.size(), 0, 0, 0};
+  if (options.shard.active()) {
+    std::vector<std::string> job_patients;
+    for (const ScanJob& job : all_jobs) job_patients.push_back(job.patient);
+    range = shard_range(job_patients, options.shard, options.source_description);
+  }
+  const std::vector<ScanJob> jobs(all_jobs.begin() + static_cast<std::ptrdiff_t>(range.first_item),
+                                  all_jobs.begin() + static_cast<std::ptrdiff_t>(range.end_item));
   ScanDatasetSummary summary;
   summary.scans = jobs.size();
   nlohmann::json report = {{"tool", provenance.tool},     {"git_hash", provenance.git_hash},
                            {"output", options.out_path},  {"source", options.source_description},
                            {"scans", jobs.size()},        {"skipped", nlohmann::json::array()},
                            {"notes", nlohmann::json::array()}};
-  if (jobs.empty()) {
+  if (options.shard.active()) {
+    report["shard"] = options.shard.text();
+    report["shard_patients"] = range.patients;
+  }
+  if (all_jobs.empty()) {
     write_report(options.report_path, report);
     throw InputError("no scans found: " + options.source_description);
   }
@@ -51,6 +64,8 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& jobs, const Sc
   set_itk_threads(1);  // scans run in parallel; each one's ITK filters stay on its worker
 
   DatasetWriter writer(options.out_path, options.layout, provenance, options.source_description, options.gzip_level);
+  if (options.shard.active())
+    mark_partial(writer, options.shard, range, std::filesystem::path(options.report_path).filename().string());
   std::vector<std::string> patients;
   std::vector<std::uint8_t> labels;
   std::set<std::string> ids;
@@ -106,9 +121,17 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& jobs, const Sc
     write_report(options.report_path, report);
     throw InputError(message + " (see " + options.report_path + ")");
   };
-  if (summary.samples == 0) fail("nothing usable in " + std::to_string(jobs.size()) + " scans");
+  if (summary.samples == 0 && !options.shard.active()) fail("nothing usable in " + std::to_string(jobs.size()) + " scans");
   if (options.strict && summary.skipped > 0)
     fail(std::to_string(summary.skipped) + " of " + std::to_string(jobs.size()) + " scans skipped and --strict is set");
+  if (options.shard.active()) {
+    // Splits need every patient: the merge assigns them.
+    writer.set_splits(std::vector<std::uint8_t>(summary.samples, kUnused));
+    writer.commit();
+    report["result"] = "ok";
+    write_report(options.report_path, report);
+    return summary;
+  }
 
   std::vector<std::uint8_t> splits;
   try {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/shards.h"
 #include "data/splits.h"
 #include "io/dataset_store.h"
 #include "io/provenance.h"
@@ -21,6 +22,7 @@ struct ScanOutcome {
 struct ScanJob {
   std::string name;  // what the report calls it (a patient folder, a file)
   std::function<ScanOutcome()> run;
+  std::string patient;  // whose samples it makes: shards never split a patient
 };
 
 struct ScanDatasetOptions {
@@ -34,6 +36,9 @@ struct ScanDatasetOptions {
   int gzip_level = 1;
   bool strict = false;            // any skipped scan fails the run
   std::string export_nifti_dir;   // "" = no export
+  // Active: only this shard's patients, into a partial file without splits (data/shards.h); the report goes
+  // to report_path all the same, and a shard without usable scans is not an error (the merge counts them all).
+  ShardSpec shard;
 };
 
 struct ScanDatasetSummary {

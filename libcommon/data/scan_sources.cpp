@@ -328,7 +328,7 @@ std::vector<ScanJob> lidc_jobs(const std::string& root, const BlockSettings& set
     const std::string folder = root + "/" + patient;
     jobs.push_back(ScanJob{folder, [folder, patient, settings, grouping, seed] {
                              return run_lidc_patient(folder, patient, settings, grouping, seed);
-                           }});
+                           }, patient});
   }
   return limited(std::move(jobs), limit_patients);
 }
@@ -351,7 +351,7 @@ std::vector<ScanJob> nifti_jobs(const std::string& root, const std::string& labe
     const BlockSettings job_settings = settings;
     jobs.push_back(ScanJob{root + "/images/" + row.id, [root, row, rater_names, job_settings] {
                              return run_nifti_sample(root, row, rater_names, job_settings);
-                           }});
+                           }, row.patient});
   }
   return jobs;
 }
@@ -374,7 +374,7 @@ std::vector<ScanJob> pancreas_jobs(const std::string& root, const PancreasLayout
     if (label.empty()) continue;
     positives.push_back(ScanJob{image, [image, label, stem, job_settings] {
                                   return run_msd_case(image, label, "msd-" + stem, job_settings);
-                                }});
+                                }, "msd-" + stem});
   }
   for (const std::string& patient : sorted_entries(nih, true)) {
     // PANCREAS_0001 <-> label0001.nii.gz
@@ -384,7 +384,7 @@ std::vector<ScanJob> pancreas_jobs(const std::string& root, const PancreasLayout
     const std::string folder = nih + "/" + patient;
     negatives.push_back(ScanJob{folder, [folder, label, patient, job_settings] {
                                   return run_nih_case(folder, label, "nih-" + patient, job_settings);
-                                }});
+                                }, "nih-" + patient});
   }
   positives = limited(std::move(positives), limit_patients);
   negatives = limited(std::move(negatives), limit_patients);

@@ -85,7 +85,11 @@ SampleFileReader open_dataset(const std::string& path) {
 }
 }  // namespace
 
-DatasetReader::DatasetReader(const std::string& path) : file_(open_dataset(path)) {
+DatasetReader::DatasetReader(const std::string& path, PartialShards partial) : file_(open_dataset(path)) {
+  // The attribute name is data/shards.h's kShardAttribute; io does not depend on data.
+  if (partial == PartialShards::Refuse && file_.has_attribute("shard"))
+    throw InputError(path + ": is a partial shard (" + file_.string_attribute("shard") +
+                     ") of due-preprocess --shard; merge it first (due-preprocess --merge PART... --out dataset.h5)");
   const auto& image = file_.sample_shape("image");
   layout_.shape = VolumeShape{image[0], image[1], image[2]};
   layout_.raters = file_.sample_shape("raters")[0];

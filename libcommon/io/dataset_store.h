@@ -50,6 +50,9 @@ class DatasetWriter {
   std::size_t size() const { return writer_.rows(); }
   // Replaces the split codes of every sample written so far (one per sample).
   void set_splits(const std::vector<std::uint8_t>& splits);
+  // A root attribute beside the provenance (e.g. a shard's marks, data/shards.h).
+  void set_attribute(const std::string& name, const std::string& value) { writer_.set_attribute(name, value); }
+  void set_attribute(const std::string& name, std::int64_t value) { writer_.set_attribute(name, value); }
   void commit() { writer_.commit(); }
 
  private:
@@ -57,10 +60,14 @@ class DatasetWriter {
   SampleFileWriter writer_;
 };
 
+// A shard's partial file (due-preprocess --shard) has no splits yet: only the merge may read one.
+enum class PartialShards { Refuse, Allow };
+
 class DatasetReader {
  public:
-  // Validates the whole layout: schema, every dataset, consistent N, D, H, W and R.
-  explicit DatasetReader(const std::string& path);
+  // Validates the whole layout: schema, every dataset, consistent N, D, H, W and R. A partial shard throws
+  // InputError ("is a partial shard; merge it first") unless `partial` is Allow.
+  explicit DatasetReader(const std::string& path, PartialShards partial = PartialShards::Refuse);
 
   const std::string& path() const { return file_.path(); }
   const DatasetLayout& layout() const { return layout_; }

@@ -7,6 +7,7 @@
 #include "cli/tool.h"
 #include "data/phantom_dataset.h"
 #include "data/scan_sources.h"
+#include "data/shards.h"
 #include "util/errors.h"
 
 namespace due {
@@ -17,6 +18,8 @@ std::string shortest_text(double value) {
   text << value;
   return text.str();
 }
+
+}  // namespace
 
 SplitConfig split_config_from(const Config& config) {
   SplitConfig s;
@@ -39,13 +42,16 @@ int gzip_level_from(const Config& config) {
   return static_cast<int>(level);
 }
 
+namespace {
+
 std::size_t count_option(const Config& config, const std::string& key) {
   const std::int64_t value = config.get_int(key);
   if (value < 0) config.fail(key, "must be >= 0");
   return static_cast<std::size_t>(value);
 }
 
-int run_scan_source(ToolContext& context, const std::string& out_path, const std::string& source) {
+int run_scan_source(ToolContext& context, const std::string& out_path, const std::string& source,
+                    const ShardSpec& shard) {
   const Config& config = context.config;
   const std::string root = config.get_string("preprocess.root");
   if (root.empty()) throw UsageError("--source " + source + " needs --root DIR (the downloaded data)");
@@ -80,6 +86,9 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
   options.out_path = out_path;
   options.report_path = (std::filesystem::path(out_path).parent_path() / "preprocess_report.json").string();
   if (std::filesystem::path(out_path).parent_path().empty()) options.report_path = "preprocess_report.json";
+  // Shards share a folder, so each report is named after its part; the merge sums them into preprocess_report.json.
+  if (shard.active()) options.report_path = shard_report_path(out_path);
+  options.shard = shard;
   options.source_description = description;
   options.layout = DatasetLayout{settings.shape, settings.rater_slots};
   options.split = split_config_from(config);
@@ -90,6 +99,13 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
   options.export_nifti_dir = config.get_string("preprocess.export_nifti");
   if (!options.export_nifti_dir.empty()) std::filesystem::create_directories(options.export_nifti_dir);
   const ScanDatasetSummary s = write_scan_dataset(jobs, options, context.provenance());
+  if (shard.active()) {
+    log_info("wrote shard ", shard.text(), " ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ",
+             s.scans - s.skipped, " of ", s.scans, " scans, no splits until the merge; ",
+             60.0 * static_cast<double>(s.scans) / std::max(s.seconds, 1e-9), " scans/min, peak memory ", s.peak_rss_mb,
+             " MB; report ", options.report_path);
+    return kExitOk;
+  }
   log_info("wrote ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ", s.scans - s.skipped,
            " of ", s.scans, " scans; train ", s.per_split[0], ", validation ", s.per_split[1], ", test ",
            s.per_split[2], ", unused ", s.per_split[3], "; ", 60.0 * static_cast<double>(s.scans) / std::max(s.seconds, 1e-9),
@@ -99,21 +115,29 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
 
 }  // namespace
 
-int run_preprocess(ToolContext& context, const std::string& out_path) {
+int run_preprocess(ToolContext& context, const std::string& out_path, const std::string& shard_text) {
   if (out_path.empty()) throw UsageError("--out FILE is required");
+  const ShardSpec shard = parse_shard(shard_text);
   const Config& config = context.config;
   const std::string source = config.get_string("preprocess.source");
   if (source == "phantom") {
     const PhantomConfig phantom = phantom_config_from(config);
-    const PhantomDatasetSummary s = write_phantom_dataset(out_path, phantom, split_config_from(config), context.seed,
-                                                          context.threads, context.provenance(), gzip_level_from(config));
+    const PhantomDatasetSummary s =
+        write_phantom_dataset(out_path, phantom, split_config_from(config), context.seed, context.threads,
+                              context.provenance(), gzip_level_from(config), shard);
+    if (shard.active()) {
+      log_info("wrote shard ", shard.text(), " ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ",
+               s.patients, " patients, no splits until the merge");
+      return kExitOk;
+    }
     log_info("wrote ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ", s.patients,
              " patients; train ", s.per_split[0], ", validation ", s.per_split[1], ", test ", s.per_split[2],
              ", unused ", s.per_split[3], "; ", s.seconds > 0 ? static_cast<double>(s.samples) / s.seconds : 0.0,
              " samples/s");
     return kExitOk;
   }
-  if (source == "lidc" || source == "pancreas" || source == "nifti") return run_scan_source(context, out_path, source);
+  if (source == "lidc" || source == "pancreas" || source == "nifti")
+    return run_scan_source(context, out_path, source, shard);
   config.fail("preprocess.source", "must be one of phantom, lidc, pancreas, nifti; got '" + source + "'");
 }
 

@@ -1,12 +1,20 @@
 #pragma once
 #include <string>
 
+#include "data/splits.h"
+
 namespace due {
 
+class Config;
 struct ToolContext;
 
-// due-preprocess: builds dataset.h5 from the configured source (phantom for now) at `out_path`.
+// due-preprocess: builds dataset.h5 from the configured source at `out_path`. With `shard` "K/N", only the
+// K-th of N contiguous sets of patients, into a partial file for due-preprocess --merge (stages/preprocess_merge.h).
 // Returns the exit status.
-int run_preprocess(ToolContext& context, const std::string& out_path);
+int run_preprocess(ToolContext& context, const std::string& out_path, const std::string& shard = "");
+
+// preprocess.split.* and io.gzip_level, range-checked: what the merge reads back from the parts' config too.
+SplitConfig split_config_from(const Config& config);
+int gzip_level_from(const Config& config);
 
 }  // namespace due
