@@ -151,8 +151,10 @@ void InterpolatorTrainer::update_ema() {
   for (std::size_t i = 0; i < source.size(); ++i) target[i].mul_(decay).add_(source[i], 1.0 - decay);
 }
 
-void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance) const {
+void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance,
+                                          const LogWindow* window) const {
   CheckpointWriter writer(kInterpolatorCheckpointKind);
+  if (window) writer.add_values("log_window", window->state());
   writer.add_module("model", *model_);
   writer.add_module("ema", *ema_);
   writer.add_optimizer("adam", *optimizer_);
@@ -162,8 +164,12 @@ void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provena
   writer.save(path);
 }
 
-void InterpolatorTrainer::load_checkpoint(const std::string& path) {
+void InterpolatorTrainer::load_checkpoint(const std::string& path, LogWindow* window) {
   CheckpointReader reader(path, kInterpolatorCheckpointKind);
+  if (window) {
+    window->clear();
+    if (reader.has_tensor("log_window")) window->restore(reader.values("log_window"), path);
+  }
   reader.load_module("model", *model_);
   reader.load_module("ema", *ema_);
   reader.load_optimizer("adam", *optimizer_);

@@ -11,6 +11,7 @@
 #include "diffusion/interpolator_architecture.h"
 #include "diffusion/training_triples.h"
 #include "io/provenance.h"
+#include "nn/training_log.h"
 #include "models/diffusion_unet.h"
 
 namespace due {
@@ -66,9 +67,10 @@ class InterpolatorTrainer {
   DiffusionUNet& model() { return model_; }
   DiffusionUNet& ema() { return ema_; }
 
-  // <out>.checkpoint: model, EMA, optimizer, step.
-  void save_checkpoint(const std::string& path, const Provenance& provenance) const;
-  void load_checkpoint(const std::string& path);
+  // <out>.checkpoint: model, EMA, optimizer, step, and the log's window when given (restored into `window` when
+  // the file has one; an older checkpoint, written on a row, leaves it empty).
+  void save_checkpoint(const std::string& path, const Provenance& provenance, const LogWindow* window = nullptr) const;
+  void load_checkpoint(const std::string& path, LogWindow* window = nullptr);
   // interpolator.pt: the architecture and the EMA weights.
   void save_model(const std::string& path, const Provenance& provenance) const;
 
