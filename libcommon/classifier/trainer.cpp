@@ -394,7 +394,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       if (feedback_epoch) extra = feedback->penalty(members, options.feedback_lambda, device);
       const auto step_start = std::chrono::steady_clock::now();
       const ClassifierObjective::Losses losses =
-          train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr);
+          train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr,
+                     options.precision);
       step_seconds += seconds_since(step_start);
       if (extra.value.defined()) {
         feedback_sum += extra.value.item<double>();

@@ -45,6 +45,7 @@ InterpolatorTrainingConfig interpolator_training_config_from(const Config& confi
   if (c.checkpoint_every < 1) config.fail("interpolator.train.checkpoint_every", "must be >= 1");
   c.log_every = config.get_int("interpolator.train.log_every");
   if (c.log_every < 1) config.fail("interpolator.train.log_every", "must be >= 1");
+  c.precision = config.parse_string("interpolator.train.precision", parse_precision);
   return c;
 }
 
@@ -123,7 +124,11 @@ double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {
   // Dropout draws from the global generators: seed them per step too, so a resumed run repeats a straight one.
   seed_torch(derive_seed(seed, kDropoutStream));
   optimizer_->zero_grad();
-  const torch::Tensor loss = batch_loss(batch, seed);
+  torch::Tensor loss;
+  {
+    const AutocastScope autocast(config_.precision, device_);  // the forward and the loss; backward after it
+    loss = batch_loss(batch, seed);
+  }
   loss.backward();
   if (config_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.grad_clip);
   optimizer_->step();

@@ -11,6 +11,7 @@
 #include "diffusion/interpolator_architecture.h"
 #include "diffusion/training_triples.h"
 #include "io/provenance.h"
+#include "nn/precision.h"
 #include "nn/training_log.h"
 #include "models/diffusion_unet.h"
 
@@ -30,6 +31,7 @@ struct InterpolatorTrainingConfig {
   bool augment = true;   // each triple in a random flip / 90-degree rotation / depth reversal (triple_augmentation.h)
   std::int64_t checkpoint_every = 1000;
   std::int64_t log_every = 50;
+  Precision precision = Precision::Float32;  // of the training step (nn/precision.h)
 };
 
 class Config;
