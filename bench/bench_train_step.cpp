@@ -5,10 +5,12 @@
 // each configuration run in fresh processes, the three alternating, same threads.
 //
 //   bench_train_step [--threads N] [--rounds R] [--steps S] [--warmup K] [--python /usr/bin/python3]
-//                    [--only demo|paper] [--cam-weights constant|differentiable]
+//                    [--only demo|paper] [--cam-weights constant|differentiable] [--precision float32|bf16]
 //
 // --cam-weights (default constant, the trainer's default): whether the loss differentiates Grad-CAM's channel
-// weights (classifier.cam.weights); both sides run the same choice, with align_corners true.
+// weights (classifier.cam.weights); both sides run the same choice, with align_corners true. --precision bf16 runs
+// the C++ step under bfloat16 autocast (classifier.precision, nn/precision.h); the Python side is then skipped,
+// since it runs float32 only.
 //
 // First the optimizer's update alone (torch::optim::Adam against due::FusedAdam, widths 4 and 64), then the steps.
 //
@@ -35,6 +37,7 @@
 #include "classifier/train_step.h"
 #include "classifier/training_set.h"
 #include "nn/fused_adam.h"
+#include "nn/precision.h"
 #include "util/torch_runtime.h"
 
 namespace {
@@ -58,7 +61,8 @@ double peak_rss_mb() {
 
 // The C++ step on a synthetic batch, half of it positive. `toolkit`: as the toolkit runs it (due::FusedAdam,
 // freed memory kept, util/torch_runtime.h); else plain LibTorch (torch::optim::Adam, glibc's defaults).
-int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit, due::CamWeights cam_weights) {
+int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit, due::CamWeights cam_weights,
+               due::Precision precision) {
   if (toolkit) due::keep_freed_memory();  // as every tool does; the plain worker is LibTorch's defaults
   torch::set_num_threads(threads);
   torch::manual_seed(1);
@@ -82,9 +86,11 @@ int run_worker(const Shape& s, int steps, int warmup, int threads, bool toolkit,
   batch.targets["human"] = (torch::rand({p, s.depth, s.height, s.width}) > 0.8).to(torch::kFloat32);
   batch.targets["imputed"] = torch::rand({p, s.depth, s.height, s.width});
   batch.targets["weight"] = torch::rand({p, s.depth, s.height, s.width});
-  for (int i = 0; i < warmup; ++i) due::train_step(model, objective, *optimizer, batch, architecture);
+  for (int i = 0; i < warmup; ++i)
+    due::train_step(model, objective, *optimizer, batch, architecture, {}, nullptr, precision);
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) due::train_step(model, objective, *optimizer, batch, architecture);
+  for (int i = 0; i < steps; ++i)
+    due::train_step(model, objective, *optimizer, batch, architecture, {}, nullptr, precision);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("samples_per_s=%.6f peak_rss_mb=%.1f\n", static_cast<double>(s.batch * steps) / seconds, peak_rss_mb());
   return 0;
@@ -153,7 +159,7 @@ std::string self_path() {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args{{"--threads", "2"}, {"--rounds", "2"}, {"--steps", "3"}, {"--warmup", "1"},
                                           {"--python", "/usr/bin/python3"}, {"--only", ""},
-                                          {"--cam-weights", "constant"}};
+                                          {"--cam-weights", "constant"}, {"--precision", "float32"}};
   std::map<std::string, std::string> worker;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
@@ -169,7 +175,7 @@ int main(int argc, char** argv) {
     const Shape s{"", std::stoll(worker["--depth"]), std::stoll(worker["--height"]), std::stoll(worker["--width"]),
                   std::stoll(worker["--channels"]), std::stoll(worker["--batch"])};
     return run_worker(s, steps, warmup, threads, worker["--worker"] != "cpp-plain",
-                      due::parse_cam_weights(args["--cam-weights"]));
+                      due::parse_cam_weights(args["--cam-weights"]), due::parse_precision(args["--precision"]));
   }
 
   // The demo's classifier (pipelines/phantom.yaml) and the paper's (width 64; batch 2 rather than 16, so that a
@@ -178,12 +184,15 @@ int main(int argc, char** argv) {
                                   {"demo 32x64x64 width 64 batch 8", 32, 64, 64, 64, 8},
                                   {"paper 64x128x128 width 64 batch 2", 64, 128, 128, 64, 2}};
   const std::string script = std::string(DUE_SOURCE_DIR) + "/bench/train_step.py";
-  const bool python = run_process(args["--python"] + " -c 'import torch; print(\"samples_per_s=0 peak_rss_mb=0\")'").ok;
+  const bool float32 = args["--precision"] == "float32";
+  const bool python = float32 && run_process(args["--python"] + " -c 'import torch; print(\"samples_per_s=0 peak_rss_mb=0\")'").ok;
   std::cout << "training step (forward, Grad-CAM with graph, DUE loss, backward, Adam), " << threads
             << " threads, " << steps << " timed steps (x10 at width 4) after " << warmup << " warm-up, " << rounds
             << " rounds rotating C++ as the toolkit runs it (FusedAdam, freed memory kept) / C++ plain LibTorch / Python, median reported; C++/Py is the\n"
                "median over rounds of each round's own ratio, with its range\n";
-  if (!python)
+  if (!float32)
+    std::cout << "C++ step in " << args["--precision"] << " autocast; Python side skipped (float32 only)\n";
+  else if (!python)
     std::cout << "Python side skipped: " << args["--python"]
               << " cannot import torch (apt-get install python3-torch, then run with /usr/bin/python3)\n";
   for (const std::int64_t channels : {4, 64}) {
@@ -204,8 +213,9 @@ int main(int argc, char** argv) {
            << threads << " --cam-weights " << args["--cam-weights"];
     std::vector<double> cpp_rate, torch_adam_rate, py_rate, ratio, cpp_peak, py_peak;
     for (int round = 0; round < rounds; ++round) {
-      const auto cpp = [&] { return run_process(self_path() + " --worker cpp" + common.str()); };
-      const auto cpp_torch_adam = [&] { return run_process(self_path() + " --worker cpp-plain" + common.str()); };
+      const std::string cpp_args = common.str() + " --precision " + args["--precision"];
+      const auto cpp = [&] { return run_process(self_path() + " --worker cpp" + cpp_args); };
+      const auto cpp_torch_adam = [&] { return run_process(self_path() + " --worker cpp-plain" + cpp_args); };
       const auto py = [&] { return run_process(args["--python"] + " " + script + common.str()); };
       // Which goes first rotates, so none always runs on a warmer (or hotter) machine.
       Measure a, t, b;

@@ -154,6 +154,10 @@ class MagiTerm : public ExplanationTerm {
     // Counts the steps: the latent noise of step k comes from a torch generator seeded by (seed, k), so a resumed
     // run draws what a straight run draws.
     steps_ = register_buffer("steps", torch::zeros({}, torch::kInt64));
+    // The epoch's sums for the log (explanation, generation, positives): a buffer, so a checkpoint written in
+    // the middle of an epoch (a stop request, nn/stop_request.h) resumes them and the epoch's row is a straight
+    // run's.
+    epoch_sums_ = register_buffer("epoch_sums", torch::zeros({3}, torch::kFloat64));
   }
   std::vector<std::string> targets() const override { return {"raters", "rater_present"}; }
   torch::Tensor per_sample(const StepView& step) override {
@@ -168,9 +172,8 @@ class MagiTerm : public ExplanationTerm {
         magi_generation_loss(out, raters, present, settings_.kl_weight, settings_.balance_lesion);
     const torch::Tensor explanation = magi_explanation_loss(out.masks, step.cam, model_->annotator_weights());
     const double p = static_cast<double>(explanation.size(0));
-    explanation_sum_ += explanation.sum().item<double>();
-    generation_sum_ += generation.total.item<double>() * p;
-    positives_ += p;
+    const std::vector<double> sums{explanation.sum().item<double>(), generation.total.item<double>() * p, p};
+    epoch_sums_.add_(torch::tensor(sums, torch::kFloat64).to(epoch_sums_.device()));
     return settings_.lambda_exp * explanation + settings_.lambda_gen * generation.total;
   }
   std::vector<std::string> log_columns() const override {
@@ -180,11 +183,14 @@ class MagiTerm : public ExplanationTerm {
   }
   std::vector<double> take_epoch_log() override {
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    std::vector<double> values{positives_ > 0 ? explanation_sum_ / positives_ : nan,
-                               positives_ > 0 ? generation_sum_ / positives_ : nan};
+    const torch::Tensor sums = epoch_sums_.to(torch::kCPU).contiguous();
+    const double explanation_sum = sums[0].item<double>(), generation_sum = sums[1].item<double>(),
+                 positives = sums[2].item<double>();
+    std::vector<double> values{positives > 0 ? explanation_sum / positives : nan,
+                               positives > 0 ? generation_sum / positives : nan};
     const torch::Tensor weights = model_->annotator_weights().detach().to(torch::kCPU, torch::kFloat64).contiguous();
     for (std::int64_t u = 0; u < weights.size(0); ++u) values.push_back(weights[u].item<double>());
-    explanation_sum_ = generation_sum_ = positives_ = 0;
+    epoch_sums_.zero_();
     return values;
   }
   MagiModel& model() { return model_; }
@@ -194,7 +200,7 @@ class MagiTerm : public ExplanationTerm {
   RaterSettings settings_;
   std::uint64_t seed_;
   torch::Tensor steps_;
-  double explanation_sum_ = 0, generation_sum_ = 0, positives_ = 0;
+  torch::Tensor epoch_sums_;
 };
 
 }  // namespace

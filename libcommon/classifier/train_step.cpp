@@ -1,5 +1,7 @@
 #include "classifier/train_step.h"
 
+#include <optional>
+
 #include "explain/grad_cam.h"
 
 namespace due {
@@ -20,8 +22,10 @@ torch::Tensor positives_cam(const ResNetOutput& out, const torch::Tensor& labels
 
 ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,
                                        const Batch& batch, const ClassifierArchitecture& architecture,
-                                       const torch::Tensor& sample_weight, ExtraLoss* extra) {
+                                       const torch::Tensor& sample_weight, ExtraLoss* extra, Precision precision) {
   optimizer.zero_grad();
+  // Ends before backward: as torch.autocast is meant to be used, the backward ops run in the forward's dtypes.
+  std::optional<AutocastScope> autocast(std::in_place, precision, batch.input.device());
   StepView step;
   step.input = extra && extra->needs_input_gradient ? batch.input.detach().requires_grad_(true) : batch.input;
   step.labels = batch.labels;
@@ -42,6 +46,7 @@ ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& obj
       extra->value = extra->value.detach();
     }
   }
+  autocast.reset();
   losses.total.backward();
   optimizer.step();
   losses.total = losses.total.detach();

@@ -10,6 +10,7 @@
 #include "classifier/methods.h"
 #include "classifier/model_file.h"
 #include "classifier/training_set.h"
+#include "nn/precision.h"
 
 namespace due {
 
@@ -21,10 +22,12 @@ struct ExtraLoss {
 };
 
 // The model must be in training mode. `sample_weight` [B] (undefined: all 1) weights each sample's
-// cross-entropy; `extra` (may be null) adds its loss. Returns the step's losses (detached).
+// cross-entropy; `extra` (may be null) adds its loss. `precision` bf16: forward, Grad-CAM and losses under
+// bfloat16 autocast (nn/precision.h), backward and the update as usual. Returns the step's losses (detached).
 ClassifierObjective::Losses train_step(ResNet18& model, ClassifierObjective& objective, torch::optim::Optimizer& optimizer,
                                        const Batch& batch, const ClassifierArchitecture& architecture,
-                                       const torch::Tensor& sample_weight = {}, ExtraLoss* extra = nullptr);
+                                       const torch::Tensor& sample_weight = {}, ExtraLoss* extra = nullptr,
+                                       Precision precision = Precision::Float32);
 
 // The positives' trainable Grad-CAM [P, spatial...] from a forward pass's output (the step above uses it;
 // exposed for tests).

@@ -21,6 +21,7 @@
 #include "metrics/slice_scoring.h"
 #include "nn/checkpoint.h"
 #include "nn/fused_adam.h"
+#include "nn/stop_request.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
@@ -134,6 +135,31 @@ bool reads_annotations_file(const std::vector<WeightedTerm>& terms) {
 struct RunState {
   std::int64_t epoch = 0;  // epochs completed
   SelectionState selection;
+  // A checkpoint written on a stop request lies inside epoch `epoch + 1`: its first `batches_done` batches are
+  // trained and `epoch_sums` holds what the epoch's log row sums so far (EpochSums::to_vector).
+  std::int64_t batches_done = 0;
+  std::vector<double> epoch_sums;
+};
+
+// The running sums of an epoch's log row.
+struct EpochSums {
+  std::vector<double> losses;  // total, prediction, then each term
+  double samples = 0, positive_samples = 0, feedback_sum = 0, feedback_batches = 0;
+
+  explicit EpochSums(std::size_t terms) : losses(2 + terms, 0.0) {}
+  std::vector<double> to_vector() const {
+    std::vector<double> v = losses;
+    for (double x : {samples, positive_samples, feedback_sum, feedback_batches}) v.push_back(x);
+    return v;
+  }
+  void restore(const std::vector<double>& v, const std::string& path) {
+    if (v.size() != losses.size() + 4) throw InputError(path + ": its epoch sums do not fit this method's terms");
+    std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(losses.size()), losses.begin());
+    samples = v[losses.size()];
+    positive_samples = v[losses.size() + 1];
+    feedback_sum = v[losses.size() + 2];
+    feedback_batches = v[losses.size() + 3];
+  }
 };
 
 ResNetConfig architecture_network(const MethodSpec& method, const TrainerOptions& options) {
@@ -269,12 +295,25 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     state.selection.best_pr_auc = checkpoint.get_float("best_pr_auc");
     state.selection.best_loss = checkpoint.get_float("best_validation_loss");
     state.selection.top_pr_auc = checkpoint.get_float("top_pr_auc");
-    log_info("resuming from ", checkpoint_path, " after epoch ", state.epoch);
+    // Checkpoints written before stop requests existed end on an epoch and hold neither.
+    if (checkpoint.has("batches_done")) {
+      state.batches_done = checkpoint.get_int("batches_done");
+      if (state.batches_done > 0) state.epoch_sums = checkpoint.values("epoch_sums");
+    }
+    if (options.reweight_consistency && checkpoint.has("reweighted")) {
+      consistency = checkpoint.tensor("consistency").to(device);
+      sample_weights = checkpoint.tensor("sample_weights").to(device);
+    }
+    if (state.batches_done > 0)
+      log_info("resuming from ", checkpoint_path, " in epoch ", state.epoch + 1, " after batch ", state.batches_done);
+    else
+      log_info("resuming from ", checkpoint_path, " after epoch ", state.epoch);
   } else if (options.resume) {
     log_warn("--resume: no checkpoint ", checkpoint_path, "; starting afresh");
   }
 
-  auto save_checkpoint = [&] {
+  // `batches_done` > 0: written inside epoch state.epoch + 1, with that epoch's sums so far.
+  auto save_checkpoint = [&](std::int64_t batches_done, const EpochSums* sums) {
     CheckpointWriter writer(kClassifierCheckpointKind);
     writer.set("architecture", architecture.to_yaml());
     writer.add_module("model", *model);
@@ -286,6 +325,15 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     writer.set("best_pr_auc", state.selection.best_pr_auc);
     writer.set("best_validation_loss", state.selection.best_loss);
     writer.set("top_pr_auc", state.selection.top_pr_auc);
+    writer.set("batches_done", batches_done);
+    if (sums) writer.add_values("epoch_sums", sums->to_vector());
+    // The consistency weights of the current refresh period, so a resumed run need not recompute them from
+    // weights that have moved on since.
+    if (sample_weights.defined()) {
+      writer.set("reweighted", std::int64_t{1});
+      writer.add_tensor("consistency", consistency);
+      writer.add_tensor("sample_weights", sample_weights);
+    }
     writer.set_provenance(options.provenance);
     writer.save(checkpoint_path);
   };
@@ -295,7 +343,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   const auto batch_size = static_cast<std::size_t>(options.batch_size);
   const std::size_t batches_per_epoch =
       epoch_batches(training.labels, batch_size, balance, options.seed, 1).size();
-  Progress progress("training " + method.name, static_cast<std::uint64_t>(std::max<std::int64_t>(0, options.epochs - state.epoch)) * batches_per_epoch,
+  Progress progress("training " + method.name, static_cast<std::uint64_t>(std::max<std::int64_t>(0, options.epochs - state.epoch)) * batches_per_epoch -
+                        static_cast<std::uint64_t>(state.batches_done),
                     "batches");
   TrainingSummary summary;
   summary.training_samples = train_indices.size();
@@ -303,20 +352,38 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   summary.validation_samples = validation_indices.size();
   double step_seconds = 0, stepped_samples = 0;
 
+  // SIGUSR1/SIGTERM from here on: finish the step, write the checkpoint, exit kExitInterrupted.
+  const StopOnSignal stop_on_signal;
   for (std::int64_t epoch = state.epoch + 1; epoch <= options.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     model->train();
     const auto batches = epoch_batches(training.labels, batch_size, balance, options.seed, static_cast<std::uint64_t>(epoch));
-    std::vector<double> sums(2 + objective->term_names().size(), 0.0);
-    double samples = 0, positive_samples = 0, feedback_sum = 0, feedback_batches = 0;
-    // A resumed run recomputes the weights at its first epoch (they are not in the checkpoint).
-    if (options.reweight_consistency &&
+    EpochSums epoch_sums(objective->term_names().size());
+    // The first epoch of a run resumed from inside an epoch skips the batches already trained.
+    std::size_t first_batch = 0;
+    if (state.batches_done > 0) {
+      first_batch = static_cast<std::size_t>(state.batches_done);
+      if (first_batch > batches.size())
+        throw InputError(checkpoint_path + ": was written after batch " + std::to_string(first_batch) + " of epoch " +
+                         std::to_string(epoch) + ", which has " + std::to_string(batches.size()) + " batches here");
+      epoch_sums.restore(state.epoch_sums, checkpoint_path);
+      state.batches_done = 0;  // used up: the epochs after this one start at their first batch
+    }
+    std::vector<double>& sums = epoch_sums.losses;
+    double& samples = epoch_sums.samples;
+    double& positive_samples = epoch_sums.positive_samples;
+    double& feedback_sum = epoch_sums.feedback_sum;
+    double& feedback_batches = epoch_sums.feedback_batches;
+    // The weights are refreshed every refresh_every epochs; a checkpoint carries the current ones, and a resume
+    // from one without them (an older file) recomputes them at its first epoch.
+    if (options.reweight_consistency && first_batch == 0 &&
         ((epoch - 1) % options.consistency.refresh_every == 0 || !sample_weights.defined())) {
       consistency = training_set_consistency(model, training, architecture, options.consistency, batch_size, device);
       sample_weights = consistency_weights(consistency, options.consistency.strength);
     }
     const bool feedback_epoch = with_feedback && options.feedback_rounds.with_feedback(epoch);
-    for (const auto& members : batches) {
+    for (std::size_t b = first_batch; b < batches.size(); ++b) {
+      const std::vector<std::size_t>& members = batches[b];
       const Batch batch = make_batch(training, members, device);
       torch::Tensor weight;
       if (sample_weights.defined()) {
@@ -327,7 +394,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       if (feedback_epoch) extra = feedback->penalty(members, options.feedback_lambda, device);
       const auto step_start = std::chrono::steady_clock::now();
       const ClassifierObjective::Losses losses =
-          train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr);
+          train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr,
+                     options.precision);
       step_seconds += seconds_since(step_start);
       if (extra.value.defined()) {
         feedback_sum += extra.value.item<double>();
@@ -342,6 +410,12 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       samples += n;
       positive_samples += p;
       progress.advance();
+      if (stop_requested()) {
+        save_checkpoint(static_cast<std::int64_t>(b + 1), &epoch_sums);
+        throw TrainingInterrupted("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + " of " +
+                                      std::to_string(batches.size()),
+                                  checkpoint_path);
+      }
     }
     const ValidationResult validation = validate(model, dataset, validation_indices, architecture,
                                                  static_cast<std::size_t>(options.validation_batch_size), device);
@@ -374,7 +448,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     log_debug("epoch ", epoch, "/", options.epochs, ": loss ", row[1], ", validation ROC-AUC ", validation.roc_auc,
               ", PR-AUC ", validation.pr_auc, ", explanation IoU ", validation.iou_slice, " (slice), ",
               validation.iou_volume, " (volume), ", seconds, " s");
-    if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) save_checkpoint();
+    if (epoch % options.checkpoint_every == 0 || epoch == options.epochs) save_checkpoint(0, nullptr);
     ++summary.epochs_run;
   }
   progress.finish();

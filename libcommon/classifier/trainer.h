@@ -14,6 +14,7 @@
 #include "io/provenance.h"
 #include "classifier/checkpoint_selection.h"
 #include "models/resnet.h"
+#include "nn/precision.h"
 
 namespace due {
 
@@ -40,6 +41,7 @@ struct TrainerOptions {
   bool cam_align_corners = true;
   std::uint64_t seed = 1;
   std::string device = "cpu";
+  Precision precision = Precision::Float32;  // of the training step; validation runs in float32
   Provenance provenance;
   // --reweight consistency: each sample's prediction loss weighted by its explanation consistency.
   bool reweight_consistency = false;

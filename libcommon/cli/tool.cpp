@@ -9,6 +9,7 @@
 #include "cli/config_schema.h"
 #include "cli/logging.h"
 #include "io/atomic_output.h"
+#include "nn/stop_request.h"
 #include "util/build_info.h"
 #include "util/errors.h"
 #include "util/text.h"
@@ -161,6 +162,9 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
   } catch (const InputError& e) {
     std::cerr << tool_ << ": error: " << e.what() << std::endl;
     return kExitBadInput;
+  } catch (const TrainingInterrupted& e) {
+    std::cerr << tool_ << ": " << e.what() << std::endl;
+    return kExitInterrupted;
   } catch (const c10::Error& e) {
     std::cerr << tool_ << ": internal error: " << first_line(e.what_without_backtrace()) << std::endl;
     return kExitInternal;

@@ -17,6 +17,8 @@ namespace due {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
 inline constexpr int kExitBadInput = 2;
+// A training stage stopped by SIGUSR1/SIGTERM after writing its checkpoint: kExitInterrupted (75) in
+// nn/stop_request.h; rerun with --resume.
 
 // What a stage's body gets once options and config are settled.
 struct ToolContext {

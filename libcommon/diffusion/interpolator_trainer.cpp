@@ -45,6 +45,7 @@ InterpolatorTrainingConfig interpolator_training_config_from(const Config& confi
   if (c.checkpoint_every < 1) config.fail("interpolator.train.checkpoint_every", "must be >= 1");
   c.log_every = config.get_int("interpolator.train.log_every");
   if (c.log_every < 1) config.fail("interpolator.train.log_every", "must be >= 1");
+  c.precision = config.parse_string("interpolator.train.precision", parse_precision);
   return c;
 }
 
@@ -123,7 +124,11 @@ double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {
   // Dropout draws from the global generators: seed them per step too, so a resumed run repeats a straight one.
   seed_torch(derive_seed(seed, kDropoutStream));
   optimizer_->zero_grad();
-  const torch::Tensor loss = batch_loss(batch, seed);
+  torch::Tensor loss;
+  {
+    const AutocastScope autocast(config_.precision, device_);  // the forward and the loss; backward after it
+    loss = batch_loss(batch, seed);
+  }
   loss.backward();
   if (config_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.grad_clip);
   optimizer_->step();
@@ -151,8 +156,10 @@ void InterpolatorTrainer::update_ema() {
   for (std::size_t i = 0; i < source.size(); ++i) target[i].mul_(decay).add_(source[i], 1.0 - decay);
 }
 
-void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance) const {
+void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance,
+                                          const LogWindow* window) const {
   CheckpointWriter writer(kInterpolatorCheckpointKind);
+  if (window) writer.add_values("log_window", window->state());
   writer.add_module("model", *model_);
   writer.add_module("ema", *ema_);
   writer.add_optimizer("adam", *optimizer_);
@@ -162,8 +169,12 @@ void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provena
   writer.save(path);
 }
 
-void InterpolatorTrainer::load_checkpoint(const std::string& path) {
+void InterpolatorTrainer::load_checkpoint(const std::string& path, LogWindow* window) {
   CheckpointReader reader(path, kInterpolatorCheckpointKind);
+  if (window) {
+    window->clear();
+    if (reader.has_tensor("log_window")) window->restore(reader.values("log_window"), path);
+  }
   reader.load_module("model", *model_);
   reader.load_module("ema", *ema_);
   reader.load_optimizer("adam", *optimizer_);

@@ -11,6 +11,8 @@
 #include "diffusion/interpolator_architecture.h"
 #include "diffusion/training_triples.h"
 #include "io/provenance.h"
+#include "nn/precision.h"
+#include "nn/training_log.h"
 #include "models/diffusion_unet.h"
 
 namespace due {
@@ -29,6 +31,7 @@ struct InterpolatorTrainingConfig {
   bool augment = true;   // each triple in a random flip / 90-degree rotation / depth reversal (triple_augmentation.h)
   std::int64_t checkpoint_every = 1000;
   std::int64_t log_every = 50;
+  Precision precision = Precision::Float32;  // of the training step (nn/precision.h)
 };
 
 class Config;
@@ -66,9 +69,10 @@ class InterpolatorTrainer {
   DiffusionUNet& model() { return model_; }
   DiffusionUNet& ema() { return ema_; }
 
-  // <out>.checkpoint: model, EMA, optimizer, step.
-  void save_checkpoint(const std::string& path, const Provenance& provenance) const;
-  void load_checkpoint(const std::string& path);
+  // <out>.checkpoint: model, EMA, optimizer, step, and the log's window when given (restored into `window` when
+  // the file has one; an older checkpoint, written on a row, leaves it empty).
+  void save_checkpoint(const std::string& path, const Provenance& provenance, const LogWindow* window = nullptr) const;
+  void load_checkpoint(const std::string& path, LogWindow* window = nullptr);
   // interpolator.pt: the architecture and the EMA weights.
   void save_model(const std::string& path, const Provenance& provenance) const;
 

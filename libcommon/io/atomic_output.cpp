@@ -45,12 +45,20 @@ void release_slot(int slot) {
 }
 
 extern "C" void remove_temps_and_reraise(int signal_number) {
-  for (auto& slot : g_slots) {
-    if (slot.state.load() == kReady) ::unlink(slot.path);
-  }
+  remove_unfinished_outputs();
   std::signal(signal_number, SIG_DFL);
   std::raise(signal_number);
 }
+
+}  // namespace
+
+void remove_unfinished_outputs() noexcept {
+  for (auto& slot : g_slots) {
+    if (slot.state.load() == kReady) ::unlink(slot.path);
+  }
+}
+
+namespace {
 
 void sync_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
@@ -96,7 +104,12 @@ void AtomicOutput::commit() {
 }
 
 void install_interrupt_cleanup() {
-  for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal_number, remove_temps_and_reraise);
+  for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) {
+    // A signal the process was started ignoring (SIGHUP under nohup) stays ignored: the user asked for that.
+    struct sigaction current {};
+    if (::sigaction(signal_number, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    std::signal(signal_number, remove_temps_and_reraise);
+  }
 }
 
 }  // namespace due

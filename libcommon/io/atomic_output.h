@@ -27,8 +27,12 @@ class AtomicOutput {
   int slot_ = -1;
 };
 
-// Removes the temporary files of unfinished outputs when the process gets SIGINT, SIGTERM or SIGHUP, then
-// lets the signal end the process as it would have. Called once by the tool runner.
+// Removes the temporary files of unfinished outputs when the process gets SIGINT, SIGTERM, SIGHUP or SIGUSR1,
+// then lets the signal end the process as it would have. A signal ignored at the call stays ignored. Called once
+// by the tool runner; training stages replace the SIGTERM/SIGUSR1 handlers for a while (nn/stop_request.h).
 void install_interrupt_cleanup();
+
+// Unlinks the temporary files of every unfinished output. Async-signal-safe: for signal handlers.
+void remove_unfinished_outputs() noexcept;
 
 }  // namespace due

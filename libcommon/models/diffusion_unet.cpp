@@ -18,6 +18,12 @@ std::int64_t norm_groups(std::int64_t channels) {
   return std::max<std::int64_t>(groups, 1);
 }
 
+// GroupNorm's input in float32. Under bf16 autocast (interpolator.train.precision) a convolution's output is
+// bfloat16, and LibTorch 1.13's CPU autocast has no rule for group_norm, whose kernel then refuses bfloat16 input
+// with float32 weights; CUDA autocast normalises in float32 anyway (group_norm is on its float32 list). A no-op
+// in float32.
+torch::Tensor float32(const torch::Tensor& x) { return x.scalar_type() == torch::kBFloat16 ? x.to(torch::kFloat32) : x; }
+
 nn::GroupNorm group_norm(std::int64_t channels) {
   return nn::GroupNorm(nn::GroupNormOptions(norm_groups(channels), channels));
 }
@@ -64,9 +70,9 @@ ResidualBlockImpl::ResidualBlockImpl(std::int64_t in_channels, std::int64_t out_
 }
 
 torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& embedding) {
-  torch::Tensor h = conv1_(torch::silu(norm1_(x)));
+  torch::Tensor h = conv1_(torch::silu(norm1_(float32(x))));
   h = h + embedding_projection_(torch::silu(embedding)).unsqueeze(-1).unsqueeze(-1);
-  h = conv2_(dropout_(torch::silu(norm2_(h))));
+  h = conv2_(dropout_(torch::silu(norm2_(float32(h)))));
   return (skip_ ? skip_(x) : x) + h;
 }
 
@@ -83,7 +89,7 @@ SpatialAttentionImpl::SpatialAttentionImpl(std::int64_t channels, std::int64_t h
 torch::Tensor SpatialAttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   const std::int64_t head_channels = c / heads_;
-  const auto qkv = qkv_(norm_(x)).reshape({b * heads_, 3 * head_channels, h * w}).chunk(3, 1);
+  const auto qkv = qkv_(norm_(float32(x))).reshape({b * heads_, 3 * head_channels, h * w}).chunk(3, 1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_channels));
   // [B*heads, HW (query), HW (key)]
   const torch::Tensor weights = torch::softmax(torch::bmm(qkv[0].transpose(1, 2), qkv[1]) * scale, -1);
@@ -193,7 +199,7 @@ torch::Tensor DiffusionUNetImpl::forward(const torch::Tensor& noisy, const torch
       h = upsample_[i](h);
     }
   }
-  const torch::Tensor output = output_(torch::silu(output_norm_(h)));
+  const torch::Tensor output = output_(torch::silu(output_norm_(float32(h))));
   return config_.residual_on_prior ? output + conditions.narrow(1, config_.condition_channels - 1, 1) : output;
 }
 

@@ -33,6 +33,10 @@ void CheckpointWriter::add_tensor(const std::string& name, const torch::Tensor& 
   tensors_[name] = tensor.detach().to(torch::kCPU).contiguous();
 }
 
+void CheckpointWriter::add_values(const std::string& name, const std::vector<double>& values) {
+  add_tensor(name, torch::tensor(values, torch::kFloat64));
+}
+
 void CheckpointWriter::set(const std::string& key, const std::string& value) { strings_[key] = value; }
 void CheckpointWriter::set(const std::string& key, std::int64_t value) { ints_[key] = value; }
 void CheckpointWriter::set(const std::string& key, double value) { floats_[key] = value; }
@@ -107,6 +111,16 @@ torch::Tensor CheckpointReader::tensor(const std::string& name) const {
   if (!archive_.try_read("tensor." + name, tensor, /*is_buffer=*/true))
     throw InputError(path_ + ": no tensor '" + name + "'");
   return tensor;
+}
+
+bool CheckpointReader::has_tensor(const std::string& name) const {
+  torch::Tensor tensor;
+  return archive_.try_read("tensor." + name, tensor, /*is_buffer=*/true);
+}
+
+std::vector<double> CheckpointReader::values(const std::string& name) const {
+  const torch::Tensor t = tensor(name).to(torch::kFloat64).contiguous();
+  return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
 }
 
 bool CheckpointReader::has(const std::string& key) const {

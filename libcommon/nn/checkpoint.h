@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <torch/torch.h>
 
@@ -21,6 +22,7 @@ class CheckpointWriter {
   void add_module(const std::string& name, const torch::nn::Module& module);
   void add_optimizer(const std::string& name, const torch::optim::Optimizer& optimizer);
   void add_tensor(const std::string& name, const torch::Tensor& tensor);
+  void add_values(const std::string& name, const std::vector<double>& values);
   void set(const std::string& key, const std::string& value);
   void set(const std::string& key, std::int64_t value);
   void set(const std::string& key, double value);
@@ -48,6 +50,9 @@ class CheckpointReader {
   void load_module(const std::string& name, torch::nn::Module& module) const;
   void load_optimizer(const std::string& name, torch::optim::Optimizer& optimizer) const;
   torch::Tensor tensor(const std::string& name) const;
+  bool has_tensor(const std::string& name) const;
+  // A tensor added as a list of numbers (CheckpointWriter::add_values), back as float64 values.
+  std::vector<double> values(const std::string& name) const;
   bool has(const std::string& key) const;
   std::string get_string(const std::string& key) const;
   std::int64_t get_int(const std::string& key) const;

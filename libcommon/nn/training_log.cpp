@@ -1,6 +1,8 @@
 #include "nn/training_log.h"
 
+#include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include "util/errors.h"
 
@@ -47,6 +49,32 @@ void TrainingLog::row(const std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) line << (i ? "," : "") << values[i];
   out_ << line.str() << '\n';
   out_.flush();
+}
+
+void LogWindow::add(const std::vector<double>& values) {
+  if (values.size() != sums.size())
+    throw std::logic_error("LogWindow: " + std::to_string(values.size()) + " values for " + std::to_string(sums.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) sums[i] += values[i];
+  ++steps;
+}
+
+void LogWindow::clear() {
+  std::fill(sums.begin(), sums.end(), 0.0);
+  steps = 0;
+}
+
+std::vector<double> LogWindow::state() const {
+  std::vector<double> v = sums;
+  v.push_back(static_cast<double>(steps));
+  return v;
+}
+
+void LogWindow::restore(const std::vector<double>& state, const std::string& path) {
+  if (state.size() != sums.size() + 1)
+    throw InputError(path + ": its log window has " + std::to_string(state.size()) + " values, expected " +
+                     std::to_string(sums.size() + 1));
+  std::copy(state.begin(), state.end() - 1, sums.begin());
+  steps = static_cast<std::int64_t>(state.back());
 }
 
 }  // namespace due

@@ -9,6 +9,22 @@
 
 namespace due {
 
+// What a row averages: the sums of the steps since the previous row. A checkpoint may fall between rows (one
+// written on a stop request, nn/stop_request.h, or checkpoint_every not a multiple of log_every); it keeps the
+// window, so the resumed run's next row is the one an uninterrupted run writes.
+struct LogWindow {
+  std::vector<double> sums;
+  std::int64_t steps = 0;
+
+  explicit LogWindow(std::size_t values) : sums(values, 0.0) {}
+  void add(const std::vector<double>& values);  // one step's values, in the order of `sums`
+  double mean(std::size_t i) const { return sums[i] / static_cast<double>(steps); }
+  void clear();
+  // For a checkpoint: the sums then the step count; restore() checks the length (InputError naming `path`).
+  std::vector<double> state() const;
+  void restore(const std::vector<double>& state, const std::string& path);
+};
+
 class TrainingLog {
  public:
   // `columns[0]` is the step (or epoch) column. With `resume_after` >= 0 an existing log with the same header

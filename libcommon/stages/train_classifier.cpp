@@ -115,6 +115,7 @@ int run_train_classifier(ToolContext& context) {
   o.balance = balance == "oversample" ? ClassBalance::Oversample : ClassBalance::None;
   o.seed = context.seed;
   o.device = context.device;
+  o.precision = config.parse_string("classifier.precision", parse_precision);
   o.provenance = context.provenance();
   reweight_settings_from(config, o);
   o.feedback_path = context.option("feedback");

@@ -12,6 +12,7 @@
 #include "diffusion/triple_augmentation.h"
 #include "io/training_dataset.h"
 #include "nn/tensors.h"
+#include "nn/stop_request.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
 #include "util/seeding.h"
@@ -79,9 +80,10 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
   const torch::Device device = torch_device(context.device);
   InterpolatorTrainer trainer(architecture, train, device);
   const std::string checkpoint_path = out_path + ".checkpoint";
+  LogWindow window(1);  // the loss
   if (resume) {
     if (std::filesystem::exists(checkpoint_path)) {
-      trainer.load_checkpoint(checkpoint_path);
+      trainer.load_checkpoint(checkpoint_path, &window);
       log_info("resuming from ", checkpoint_path, " at step ", trainer.steps_done());
     } else {
       log_warn("--resume: no ", checkpoint_path, " yet, starting from step 0");
@@ -93,9 +95,10 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
   // Counts this run's steps only, so a resumed run's rate and ETA are its own.
   Progress progress("interpolator", static_cast<std::uint64_t>(std::max<std::int64_t>(train.steps - trainer.steps_done(), 0)),
                     "steps");
-  double loss_sum = 0;
-  std::int64_t loss_count = 0;
   auto window_start = std::chrono::steady_clock::now();
+  std::int64_t steps_here = 0;
+  // SIGUSR1/SIGTERM from here on: finish the step, write the checkpoint, exit kExitInterrupted.
+  const StopOnSignal stop_on_signal;
   while (trainer.steps_done() < train.steps) {
     const std::int64_t step = trainer.steps_done();
     std::mt19937_64 rng(derive_seed(context.seed, kTripleStream, static_cast<std::uint64_t>(step)));
@@ -104,18 +107,24 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     TripleBatch batch = make_triple_batch(triples, data.masks);
     if (train.augment)
       batch = augment_triples(batch, derive_seed(context.seed, kAugmentStream, static_cast<std::uint64_t>(step)));
-    loss_sum += trainer.step(batch, derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)));
-    ++loss_count;
+    window.add({trainer.step(batch, derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)))});
+    ++steps_here;
     progress.advance();
     const std::int64_t done = trainer.steps_done();
     if (done % train.log_every == 0 || done == train.steps) {
       const auto now = std::chrono::steady_clock::now();
       const double seconds = std::chrono::duration<double>(now - window_start).count();
-      log.row({static_cast<double>(done), loss_sum / static_cast<double>(loss_count),
-               seconds > 0 ? static_cast<double>(loss_count) / seconds : 0.0});
-      loss_sum = 0, loss_count = 0, window_start = now;
+      // The rate counts this process's steps of the window (a resumed window's earlier ones ran elsewhere).
+      log.row({static_cast<double>(done), window.mean(0), seconds > 0 ? static_cast<double>(steps_here) / seconds : 0.0});
+      window.clear();
+      window_start = now;
+      steps_here = 0;
     }
-    if (done % train.checkpoint_every == 0 || done == train.steps) trainer.save_checkpoint(checkpoint_path, provenance);
+    const bool stop = stop_requested() && done < train.steps;  // read once: the signal may come in between
+    if (done % train.checkpoint_every == 0 || done == train.steps || stop)
+      trainer.save_checkpoint(checkpoint_path, provenance, &window);
+    if (stop)
+      throw TrainingInterrupted("step " + std::to_string(done) + " of " + std::to_string(train.steps), checkpoint_path);
   }
   progress.finish();
   trainer.save_model(out_path, provenance);

@@ -19,6 +19,7 @@
 #include "nn/checkpoint.h"
 #include "nn/fused_adam.h"
 #include "nn/tensors.h"
+#include "nn/stop_request.h"
 #include "nn/training_log.h"
 #include "util/errors.h"
 #include "util/seeding.h"
@@ -162,8 +163,9 @@ double mean_of(const std::vector<float>& values) {
 }
 
 void save_checkpoint(const std::string& path, NpVae& model, torch::optim::Adam& optimizer, std::int64_t step,
-                     const ToolContext& context) {
+                     const LogWindow& window, const ToolContext& context) {
   CheckpointWriter writer(kCheckpointKind);
+  writer.add_values("log_window", window.state());
   writer.add_module("model", *model);
   writer.add_optimizer("optimizer", optimizer);
   writer.set("step", step);
@@ -204,6 +206,7 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
 
   const std::string checkpoint_path = paths.out + ".checkpoint";
   std::int64_t step = 0;
+  LogWindow window(3);  // loss, reconstruction, KL
   if (paths.resume && std::filesystem::exists(checkpoint_path)) {
     CheckpointReader checkpoint(checkpoint_path, kCheckpointKind);
     if (checkpoint.get_string("architecture") != settings.architecture.to_yaml())
@@ -211,6 +214,8 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
     checkpoint.load_module("model", *model);
     checkpoint.load_optimizer("optimizer", optimizer);
     step = checkpoint.get_int("step");
+    // Older checkpoints were written on a log row, with an empty window.
+    if (checkpoint.has_tensor("log_window")) window.restore(checkpoint.values("log_window"), checkpoint_path);
     log_info("resuming from ", checkpoint_path, " at step ", step);
   } else if (paths.resume) {
     log_info("no checkpoint ", checkpoint_path, " yet: starting from the beginning");
@@ -220,10 +225,11 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
                   {"step", "loss", "reconstruction", "kl", "validation_l1", "slices_per_s"}, paths.resume ? step : -1);
   BatchStream batches(train.queries.size(), static_cast<std::size_t>(settings.batch_size), context.seed);
   Progress progress("np-vae steps", static_cast<std::uint64_t>(std::max<std::int64_t>(0, settings.steps - step)), "steps");
-  double sum_loss = 0, sum_reconstruction = 0, sum_kl = 0;
-  std::int64_t since_log = 0;
+  std::int64_t steps_here = 0;  // of the window, in this process: the rate's
   auto last_log = std::chrono::steady_clock::now();
   double last_validation = std::numeric_limits<double>::quiet_NaN();
+  // SIGUSR1/SIGTERM from here on: finish the step, write the checkpoint, exit kExitInterrupted.
+  const StopOnSignal stop_on_signal;
   while (step < settings.steps) {
     ++step;
     const torch::Tensor rows = batches.rows(step);
@@ -236,25 +242,25 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
     optimizer.zero_grad();
     loss.total.backward();
     optimizer.step();
-    sum_loss += loss.total.item<double>();
-    sum_reconstruction += loss.reconstruction.item<double>();
-    sum_kl += loss.kl.item<double>();
-    ++since_log;
+    window.add({loss.total.item<double>(), loss.reconstruction.item<double>(), loss.kl.item<double>()});
+    ++steps_here;
     progress.advance();
     if (step % settings.log_every == 0 || step == settings.steps) {
       const auto now = std::chrono::steady_clock::now();
       const double seconds = std::chrono::duration<double>(now - last_log).count();
       last_validation = mean_absolute_error(*model, validation, device, settings.batch_size);
-      const auto n = static_cast<double>(since_log);
-      log.row({static_cast<double>(step), sum_loss / n, sum_reconstruction / n, sum_kl / n, last_validation,
-               n * static_cast<double>(settings.batch_size) / std::max(seconds, 1e-9)});
-      log_debug("step ", step, ": loss ", sum_loss / n, ", validation L1 ", last_validation);
-      sum_loss = sum_reconstruction = sum_kl = 0;
-      since_log = 0;
+      log.row({static_cast<double>(step), window.mean(0), window.mean(1), window.mean(2), last_validation,
+               static_cast<double>(steps_here * settings.batch_size) / std::max(seconds, 1e-9)});
+      log_debug("step ", step, ": loss ", window.mean(0), ", validation L1 ", last_validation);
+      window.clear();
+      steps_here = 0;
       last_log = std::chrono::steady_clock::now();
     }
-    if (step % settings.checkpoint_every == 0 || step == settings.steps)
-      save_checkpoint(checkpoint_path, model, optimizer, step, context);
+    const bool stop = stop_requested() && step < settings.steps;  // read once: the signal may come in between
+    if (step % settings.checkpoint_every == 0 || step == settings.steps || stop)
+      save_checkpoint(checkpoint_path, model, optimizer, step, window, context);
+    if (stop)
+      throw TrainingInterrupted("step " + std::to_string(step) + " of " + std::to_string(settings.steps), checkpoint_path);
   }
   progress.finish();
   if (std::isnan(last_validation)) last_validation = mean_absolute_error(*model, validation, device, settings.batch_size);
