@@ -339,14 +339,16 @@ TEST_CASE("report Fig. 4: every method's map is drawn on the slice it is scored 
   INFO(md);
   REQUIRE_THAT(md, Contains("](report-fig4-montage-phantom.png)"));
   const due::RgbImage figure = due::read_png(dir.file("report-fig4-montage-phantom.png"));
-  // One row, three 256-pixel panels (8 voxels x 32) with 4-pixel gaps: the reference, haics, due (the paper's
-  // order puts the 2D baselines before DUE); then the 16-pixel colour key and a 4-pixel margin.
-  REQUIRE(figure.width() == 4 + 3 * (256 + 4) + 16 + 4);
-  REQUIRE(figure.height() == 4 + 256 + 4);
-  CHECK(count_heat_pixels(figure, 4, 4, 256) == 0);  // the reference panel has no map
+  // A 28-pixel strip of column names, then one row, three 256-pixel panels (8 voxels x 32) with 4-pixel gaps: the
+  // reference, haics, due (the paper's order puts the 2D baselines before DUE); then the 16-pixel colour key, a
+  // 4-pixel margin and the key's 44-pixel value labels.
+  REQUIRE(figure.width() == 4 + 3 * (256 + 4) + 16 + 4 + 44);
+  REQUIRE(figure.height() == 28 + 4 + 256 + 4);
+  const std::size_t top = 28 + 4;
+  CHECK(count_heat_pixels(figure, 4, top, 256) == 0);  // the reference panel has no map
   // Each map covers the 4 x 4 lesion square: 128 x 128 pixels, less the green contour drawn over it.
-  const std::size_t haics_heat = count_heat_pixels(figure, 4 + 260, 4, 256);
-  const std::size_t due_heat = count_heat_pixels(figure, 4 + 2 * 260, 4, 256);
+  const std::size_t haics_heat = count_heat_pixels(figure, 4 + 260, top, 256);
+  const std::size_t due_heat = count_heat_pixels(figure, 4 + 2 * 260, top, 256);
   CHECK(haics_heat > 128 * 128 / 2);
   CHECK(haics_heat == due_heat);
   CHECK_THAT(md, Contains("depth index 4"));
