@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
                 all.variance.size(), text(pearson(all.variance, all.error)).c_str());
     if (argc > 7 && !all.variance.empty()) {
       // Both panels bin the same way, so the one legend describes both.
-      const std::string binning = "score 0, then 10 equal-count bins of the rest";
+      const std::string binning = "0, then deciles of the rest";
       due::PlotPanel diffusion{"Diffusion variance (T = " + std::to_string(repeats) + ")", "variance",
                                "share of voxels wrong", {calibration_series(all, 10, binning)}};
       VarianceTally by_blend{all.blend, all.variance, all.error, all.wrong};
