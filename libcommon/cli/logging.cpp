@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/errors.h"
+#include "util/timestamp.h"
 
 namespace due {
 namespace {
@@ -40,20 +41,6 @@ LogLevel log_level() { return g_level; }
 void set_log_tool_name(const std::string& tool) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_tool = tool;
-}
-
-std::string timestamp_now() {
-  using Clock = std::chrono::system_clock;
-  const auto now = Clock::now();
-  const std::time_t seconds = Clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char buffer[48];
-  const std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &local);
-  std::snprintf(buffer + n, sizeof buffer - n, ".%03d", static_cast<int>(millis));
-  return buffer;
 }
 
 void log_message(LogLevel level, const std::string& message) {

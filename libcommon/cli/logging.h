@@ -15,9 +15,6 @@ void set_log_tool_name(const std::string& tool);
 
 void log_message(LogLevel level, const std::string& message);
 
-// "2026-11-22 10:04:05.123"
-std::string timestamp_now();
-
 namespace detail {
 template <typename... Parts>
 std::string concat(const Parts&... parts) {

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "cli/logging.h"
 #include "util/build_info.h"
+#include "util/timestamp.h"
 
 namespace due {
 

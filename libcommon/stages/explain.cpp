@@ -14,6 +14,7 @@
 #include "metrics/slice_scoring.h"
 #include "nn/tensors.h"
 #include "stages/feedback_query.h"
+#include "stages/output_settings.h"
 #include "util/errors.h"
 
 namespace due {
@@ -71,8 +72,7 @@ int run_explain(ToolContext& context) {
   const std::uint8_t split = split_code(config);
   const std::int64_t batch_size = config.get_int("explain.batch_size");
   if (batch_size < 1) config.fail("explain.batch_size", "must be >= 1");
-  const std::int64_t gzip_level = config.get_int("io.gzip_level");
-  if (gzip_level < 0 || gzip_level > 9) config.fail("io.gzip_level", "must be in 0..9");
+  const int gzip_level = gzip_level_from(config);
   MontageSettings montage;
   montage.dir = config.get_string("explain.png_dir");
   const std::string png_samples = config.get_string("explain.png_samples");
@@ -126,7 +126,7 @@ int run_explain(ToolContext& context) {
   // Recorded for every method, so that due-evaluate scores each on this slice without guessing.
   const std::size_t score_slice = scored_slice(architecture);
   attributes["score_slice"] = std::to_string(score_slice);
-  ExplanationWriter writer(out_path, shape, context.provenance(), attributes, static_cast<int>(gzip_level));
+  ExplanationWriter writer(out_path, shape, context.provenance(), attributes, gzip_level);
 
   const std::vector<std::size_t> indices = dataset.indices_of_split(split);
   Progress progress("explaining", indices.size(), "samples");

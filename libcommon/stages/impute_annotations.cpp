@@ -18,6 +18,7 @@
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/tensors.h"
+#include "stages/output_settings.h"
 #include "util/errors.h"
 #include "util/seeding.h"
 
@@ -66,9 +67,7 @@ ImputeSettings settings_from(const Config& config) {
   if (s.npvae_batch_size < 1) config.fail("impute.npvae_batch_size", "must be >= 1");
   s.export_nifti = config.get_string("impute.export_nifti");
   s.per_rater = config.get_bool("impute.per_rater");
-  const std::int64_t gzip = config.get_int("io.gzip_level");
-  if (gzip < 0 || gzip > 9) config.fail("io.gzip_level", "must be in 0..9");
-  s.gzip_level = static_cast<int>(gzip);
+  s.gzip_level = gzip_level_from(config);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include "data/phantom_dataset.h"
 #include "data/scan_sources.h"
 #include "data/shards.h"
+#include "stages/output_settings.h"
 #include "util/errors.h"
 
 namespace due {
@@ -34,12 +35,6 @@ SplitConfig split_config_from(const Config& config) {
   s.train_size = static_cast<std::size_t>(train_size);
   s.balance_train = config.get_bool("preprocess.split.balance_train");
   return s;
-}
-
-int gzip_level_from(const Config& config) {
-  const std::int64_t level = config.get_int("io.gzip_level");
-  if (level < 0 || level > 9) config.fail("io.gzip_level", "must be in 0..9");
-  return static_cast<int>(level);
 }
 
 namespace {

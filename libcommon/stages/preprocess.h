@@ -13,8 +13,8 @@ struct ToolContext;
 // Returns the exit status.
 int run_preprocess(ToolContext& context, const std::string& out_path, const std::string& shard = "");
 
-// preprocess.split.* and io.gzip_level, range-checked: what the merge reads back from the parts' config too.
+// preprocess.split.*, range-checked: what the merge reads back from the parts' config too (io.gzip_level:
+// stages/output_settings.h).
 SplitConfig split_config_from(const Config& config);
-int gzip_level_from(const Config& config);
 
 }  // namespace due

@@ -17,6 +17,7 @@
 #include "data/splits.h"
 #include "io/dataset_store.h"
 #include "io/text_output.h"
+#include "stages/output_settings.h"
 #include "stages/preprocess.h"
 #include "util/errors.h"
 

@@ -11,6 +11,7 @@
 #include "io/stage_files.h"
 #include "io/training_dataset.h"
 #include "nn/tensors.h"
+#include "stages/output_settings.h"
 #include "util/errors.h"
 
 namespace due {
@@ -25,8 +26,7 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
   LoadedInterpolator interpolator = load_interpolator(model_path, device);
   const NoiseSchedule schedule(interpolator.architecture.schedule);
   const VarianceSettings settings = variance_settings_from(config, schedule.steps());
-  const std::int64_t gzip = config.get_int("io.gzip_level");
-  if (gzip < 0 || gzip > 9) config.fail("io.gzip_level", "must be in 0..9");
+  const int gzip = gzip_level_from(config);
 
   // The fillings are conditioned on annotated slices only, and nothing here may see the slices between them.
   const TrainingDatasetReader dataset(data_path);
@@ -43,7 +43,7 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
 
   FileAttributes attributes = variance_attributes(settings);
   attributes["dataset"] = data_path;
-  VarianceWriter writer(out_path, shape, context.provenance(), attributes, static_cast<int>(gzip));
+  VarianceWriter writer(out_path, shape, context.provenance(), attributes, gzip);
   log_info("sampling ", positives.size(), " positives, T = ", settings.filling.repeats, ", ",
            gap_fill_name(settings.filling.fill), " fill, ",
            sampler_name(settings.filling.sampler.kind), " ", settings.filling.sampler.steps, " steps");
