@@ -11,6 +11,7 @@
 #include "classifier/model_file.h"
 #include "io/dataset_store.h"
 #include "nn/checkpoint.h"
+#include "module_support.h"
 #include "support.h"
 
 using due::SelectionVerdict;
@@ -171,15 +172,5 @@ TEST_CASE("checkpoint selection: the trainer keeps the epoch the rule picks from
   REQUIRE(stopped.exit_code == 0);
   const auto kept_model = due::load_classifier(dir.file("early.pt"), torch::kCPU);
   const auto stopped_model = due::load_classifier(dir.file("stopped.pt"), torch::kCPU);
-  const auto a = kept_model.model->named_parameters(), b = stopped_model.model->named_parameters();
-  REQUIRE(a.size() == b.size());
-  for (const auto& p : a) {
-    INFO(p.key());
-    CHECK(torch::equal(p.value(), b[p.key()]));
-  }
-  const auto buffers = kept_model.model->named_buffers(), other_buffers = stopped_model.model->named_buffers();
-  for (const auto& p : buffers) {
-    INFO(p.key());
-    CHECK(torch::equal(p.value(), other_buffers[p.key()]));
-  }
+  due::test::check_same_state(kept_model.model, stopped_model.model, "kept epoch");
 }

@@ -8,6 +8,7 @@
 #include "io/stage_files.h"
 #include "io/training_dataset.h"
 #include "models/np_vae.h"
+#include "module_support.h"
 #include "support.h"
 
 using due::test::run_command;
@@ -82,16 +83,6 @@ Outputs run_stages(const std::string& data, const due::test::ScratchDir& dir, co
   return out;
 }
 
-template <typename Model>
-void check_same_parameters(const Model& a, const Model& b, const std::string& what) {
-  const auto pa = a->named_parameters(), pb = b->named_parameters();
-  REQUIRE(pa.size() == pb.size());
-  for (const auto& p : pa) {
-    INFO(what << " parameter " << p.key());
-    CHECK(torch::equal(p.value(), pb[p.key()]));
-  }
-}
-
 void check_same_annotations(const std::string& a, const std::string& b) {
   const due::AnnotationReader x(a), y(b);
   REQUIRE(x.size() == y.size());
@@ -132,7 +123,7 @@ TEST_CASE("the stages before evaluation give the same outputs when /mask and /ra
 
   const Outputs a = run_stages(data, dir, "full"), b = run_stages(erased, dir, "erased");
   const torch::Device cpu(torch::kCPU);
-  check_same_parameters(due::load_interpolator(a.interpolator, cpu).model,
+  due::test::check_same_state(due::load_interpolator(a.interpolator, cpu).model,
                         due::load_interpolator(b.interpolator, cpu).model, "interpolator");
   const due::VarianceReader va(a.variance), vb(b.variance);
   REQUIRE(va.size() == vb.size());
@@ -144,12 +135,12 @@ TEST_CASE("the stages before evaluation give the same outputs when /mask and /ra
     CHECK(u.mean == v.mean);
     CHECK(u.variance == v.variance);
   }
-  check_same_parameters(due::load_np_vae(a.npvae, cpu).model, due::load_np_vae(b.npvae, cpu).model, "NP-VAE");
+  due::test::check_same_state(due::load_np_vae(a.npvae, cpu).model, due::load_np_vae(b.npvae, cpu).model, "NP-VAE");
   check_same_annotations(a.annotations, b.annotations);
   check_same_annotations(a.per_rater, b.per_rater);
-  check_same_parameters(due::load_classifier(a.gradia, cpu).model, due::load_classifier(b.gradia, cpu).model,
+  due::test::check_same_state(due::load_classifier(a.gradia, cpu).model, due::load_classifier(b.gradia, cpu).model,
                         "gradia classifier");
-  check_same_parameters(due::load_classifier(a.due, cpu).model, due::load_classifier(b.due, cpu).model,
+  due::test::check_same_state(due::load_classifier(a.due, cpu).model, due::load_classifier(b.due, cpu).model,
                         "due classifier");
 }
 

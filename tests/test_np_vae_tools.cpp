@@ -13,6 +13,7 @@
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
+#include "module_support.h"
 #include "support.h"
 
 using Catch::Matchers::Contains;
@@ -96,13 +97,7 @@ std::string without_timing(const std::string& log) {
 std::size_t line_count(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 void check_same_weights(const std::string& a, const std::string& b) {
-  const auto x = due::load_np_vae(a, torch::kCPU), y = due::load_np_vae(b, torch::kCPU);
-  const auto px = x.model->named_parameters(), py = y.model->named_parameters();
-  REQUIRE(px.size() == py.size());
-  for (const auto& p : px) {
-    INFO(p.key());
-    CHECK(torch::equal(p.value(), py[p.key()]));
-  }
+  due::test::check_same_state(due::load_np_vae(a, torch::kCPU).model, due::load_np_vae(b, torch::kCPU).model, "NP-VAE");
 }
 
 }  // namespace

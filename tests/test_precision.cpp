@@ -10,6 +10,7 @@
 #include "classifier/train_step.h"
 #include "diffusion/interpolator_trainer.h"
 #include "nn/precision.h"
+#include "diffusion_support.h"
 #include "support.h"
 
 namespace {
@@ -128,14 +129,7 @@ TEST_CASE("precision: due-train-classifier trains with classifier.precision=bf16
 TEST_CASE("precision: the interpolator's third step loss in bf16 is within 2% of float32 on the same batch (CPU)",
           "[precision]") {
   torch::set_num_threads(1);
-  due::InterpolatorArchitecture architecture;
-  architecture.unet.width = 8;
-  architecture.unet.channel_mult = {1, 2};
-  architecture.unet.res_blocks = 1;
-  architecture.unet.attention_levels = {1};
-  architecture.unet.heads = 2;
-  architecture.unet.dropout = 0.0;
-  architecture.schedule.steps = 100;
+  const due::InterpolatorArchitecture architecture = due::test::tiny_interpolator_architecture(100);
   torch::manual_seed(3);
   const std::vector<torch::Tensor> volumes{(torch::rand({8, 16, 16}) > 0.5).to(torch::kFloat32)};
   const due::TripleBatch batch =

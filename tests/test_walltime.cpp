@@ -20,6 +20,7 @@
 #include "models/np_vae.h"
 #include "nn/checkpoint.h"
 #include "nn/stop_request.h"
+#include "module_support.h"
 #include "support.h"
 
 using Catch::Matchers::Contains;
@@ -67,18 +68,7 @@ void check_equal_module(const std::string& a, const std::string& b, const char* 
                         Module y) {
   due::CheckpointReader(a, kind).load_module(name, *x);
   due::CheckpointReader(b, kind).load_module(name, *y);
-  const auto px = x->named_parameters(), py = y->named_parameters();
-  REQUIRE(px.size() == py.size());
-  REQUIRE(px.size() > 0);
-  for (const auto& p : px) {
-    INFO(name << "." << p.key());
-    CHECK(torch::equal(p.value(), py[p.key()]));
-  }
-  const auto bx = x->named_buffers(), by = y->named_buffers();
-  for (const auto& p : bx) {
-    INFO(name << "." << p.key());
-    CHECK(torch::equal(p.value(), by[p.key()]));
-  }
+  due::test::check_same_state(x, y, name);
 }
 
 std::string phantom_dataset(const due::test::ScratchDir& dir) {
@@ -164,13 +154,8 @@ TEST_CASE("due-train-interpolator: SIGTERM between log rows, exit 75, --resume l
   REQUIRE(run_command(train + steps + " --out " + straight).exit_code == 0);
   CHECK(log_without_last_column(out + ".log.csv") == log_without_last_column(straight + ".log.csv"));
   const torch::Device cpu(torch::kCPU);
-  const auto a = due::load_interpolator(straight, cpu), b = due::load_interpolator(out, cpu);
-  const auto p = a.model->named_parameters(), q = b.model->named_parameters();
-  REQUIRE(p.size() == q.size());
-  for (const auto& item : p) {
-    INFO(item.key());
-    CHECK(torch::equal(item.value(), q[item.key()]));
-  }
+  due::test::check_same_state(due::load_interpolator(straight, cpu).model, due::load_interpolator(out, cpu).model,
+                              "interpolator");
 }
 
 TEST_CASE("due-train-np-vae: SIGUSR1 between log rows, exit 75, --resume logs and ends as a straight run",
@@ -215,13 +200,8 @@ TEST_CASE("due-train-np-vae: SIGUSR1 between log rows, exit 75, --resume logs an
   const std::string straight = dir.file("straight.pt");
   REQUIRE(run_command(train + steps + " --out " + straight).exit_code == 0);
   CHECK(log_without_last_column(out + ".log.csv") == log_without_last_column(straight + ".log.csv"));
-  const auto x = due::load_np_vae(straight, torch::kCPU), y = due::load_np_vae(out, torch::kCPU);
-  const auto px = x.model->named_parameters(), py = y.model->named_parameters();
-  REQUIRE(px.size() == py.size());
-  for (const auto& p : px) {
-    INFO(p.key());
-    CHECK(torch::equal(p.value(), py[p.key()]));
-  }
+  due::test::check_same_state(due::load_np_vae(straight, torch::kCPU).model, due::load_np_vae(out, torch::kCPU).model,
+                              "NP-VAE");
 }
 
 TEST_CASE("stop requests: the first signal sets the flag, a handler ignored before stays ignored", "[walltime]") {
