@@ -10,6 +10,11 @@
 
 #include <sys/wait.h>
 
+#include "data/sparse_slices.h"
+#include "imputation/classical.h"
+#include "io/provenance.h"
+#include "io/stage_files.h"
+
 namespace due::test {
 
 ScratchDir::ScratchDir() {
@@ -75,6 +80,22 @@ DatasetSample make_test_sample(const DatasetLayout& layout, std::size_t index) {
   for (std::size_t z = 0; z < layout.shape.depth; ++z) s.annotated_slices[z] = static_cast<std::uint8_t>(z % 2 == index % 2);
   s.spacing = {1.0f + index, 0.5f, 0.25f};
   return s;
+}
+
+void write_blend_variance(const std::string& dataset, const std::string& out) {
+  const DatasetReader reader(dataset);
+  const VolumeShape shape = reader.layout().shape;
+  VarianceWriter writer(out, shape, make_provenance("due-test"), {{"interpolator", "linear"}}, 1);
+  for (std::size_t i = 0; i < reader.size(); ++i) {
+    const DatasetSample s = reader.read(i);
+    if (s.label != 1) continue;
+    VarianceRow row{s.id, {}, {}, s.annotated_slices};
+    row.mean = interpolate_linear(sparse_annotation(s.mask, s.annotated_slices), shape, s.annotated_slices);
+    row.variance.resize(row.mean.size());
+    for (std::size_t v = 0; v < row.mean.size(); ++v) row.variance[v] = row.mean[v] * (1 - row.mean[v]);
+    writer.append(row);
+  }
+  writer.commit();
 }
 
 }  // namespace due::test

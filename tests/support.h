@@ -35,6 +35,11 @@ std::string tool_path(const std::string& stage);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 
+// A variance.h5 at `out` for the positives of `dataset` whose rows are made here, not by the diffusion model: the
+// linear blend p of the boundary slices as the mean and p (1 - p) as the variance (that of a voxel drawn 0/1 with
+// probability p). Input for the NP-VAE and imputation tools without a trained interpolator.
+void write_blend_variance(const std::string& dataset, const std::string& out);
+
 // A sample with distinct, index-dependent content in every field, for round trips.
 DatasetSample make_test_sample(const DatasetLayout& layout, std::size_t index);
 

@@ -40,19 +40,13 @@ struct Inputs {
     REQUIRE(made.exit_code == 0);
     const due::DatasetReader reader(dataset);
     const due::VolumeShape shape = reader.layout().shape;
-    due::VarianceWriter writer(variance, shape, due::make_provenance("due-test"), {{"interpolator", "linear"}}, 1);
+    due::test::write_blend_variance(dataset, variance);
     for (std::size_t i = 0; i < reader.size(); ++i) {
       const due::DatasetSample s = reader.read(i);
       if (s.label != 1) continue;
       ++positives;
       training_positives += s.split == due::kTrain;
-      due::VarianceRow row{s.id, {}, {}, s.annotated_slices};
-      row.mean = due::interpolate_linear(due::sparse_annotation(s.mask, s.annotated_slices), shape, s.annotated_slices);
-      row.variance.resize(row.mean.size());
-      for (std::size_t v = 0; v < row.mean.size(); ++v) row.variance[v] = row.mean[v] * (1 - row.mean[v]);
-      writer.append(row);
     }
-    writer.commit();
     REQUIRE(training_positives >= 1);
   }
 };

@@ -71,6 +71,20 @@ void check_equal_module(const std::string& a, const std::string& b, const char* 
   due::test::check_same_state(x, y, name);
 }
 
+// Resumes the stopped step trainer `train` (stopped at `step`, output `out`) up to `steps`, runs the same training
+// straight to `steps`, checks both logs are the same rows, and returns the straight run's model path.
+std::string resume_and_run_straight(const std::string& train, const std::string& steps, std::int64_t step,
+                                    const std::string& out, const due::test::ScratchDir& dir) {
+  const auto resumed = run_command(train + steps + " --resume --out " + out);
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Contains("at step " + std::to_string(step)));
+  const std::string straight = dir.file("straight.pt");
+  REQUIRE(run_command(train + steps + " --out " + straight).exit_code == 0);
+  CHECK(log_without_last_column(out + ".log.csv") == log_without_last_column(straight + ".log.csv"));
+  return straight;
+}
+
 std::string phantom_dataset(const due::test::ScratchDir& dir) {
   const std::string path = dir.file("dataset.h5");
   const auto made = run_command(tool_path("preprocess") +
@@ -145,14 +159,7 @@ TEST_CASE("due-train-interpolator: SIGTERM between log rows, exit 75, --resume l
   CHECK(step >= 4);
   UNSCOPED_INFO("stopped at step " << step);
 
-  const std::string steps = " --steps " + std::to_string(step + 6);
-  const auto resumed = run_command(train + steps + " --resume --out " + out);
-  INFO(resumed.output);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK_THAT(resumed.output, Contains("at step " + std::to_string(step)));
-  const std::string straight = dir.file("straight.pt");
-  REQUIRE(run_command(train + steps + " --out " + straight).exit_code == 0);
-  CHECK(log_without_last_column(out + ".log.csv") == log_without_last_column(straight + ".log.csv"));
+  const std::string straight = resume_and_run_straight(train, " --steps " + std::to_string(step + 6), step, out, dir);
   const torch::Device cpu(torch::kCPU);
   due::test::check_same_state(due::load_interpolator(straight, cpu).model, due::load_interpolator(out, cpu).model,
                               "interpolator");
@@ -162,23 +169,8 @@ TEST_CASE("due-train-np-vae: SIGUSR1 between log rows, exit 75, --resume logs an
           "[walltime]") {
   due::test::ScratchDir dir;
   const std::string data = phantom_dataset(dir);
-  // A variance.h5 made here, as test_np_vae_tools does: the boundaries' linear blend p and its p (1 - p).
   const std::string variance = dir.file("variance.h5");
-  {
-    const due::DatasetReader reader(data);
-    const due::VolumeShape shape = reader.layout().shape;
-    due::VarianceWriter writer(variance, shape, due::make_provenance("due-test"), {{"interpolator", "linear"}}, 1);
-    for (std::size_t i = 0; i < reader.size(); ++i) {
-      const due::DatasetSample s = reader.read(i);
-      if (s.label != 1) continue;
-      due::VarianceRow row{s.id, {}, {}, s.annotated_slices};
-      row.mean = due::interpolate_linear(due::sparse_annotation(s.mask, s.annotated_slices), shape, s.annotated_slices);
-      row.variance.resize(row.mean.size());
-      for (std::size_t v = 0; v < row.mean.size(); ++v) row.variance[v] = row.mean[v] * (1 - row.mean[v]);
-      writer.append(row);
-    }
-    writer.commit();
-  }
+  due::test::write_blend_variance(data, variance);
   const std::string train = tool_path("train-np-vae") + " --data " + data + " --variance " + variance +
                             " --threads 1 --set npvae.channels=4 --set npvae.latent_channels=2 --set npvae.levels=1"
                             " --set npvae.batch_size=4 --set npvae.log_every=4 --set npvae.checkpoint_every=1000";
@@ -192,14 +184,8 @@ TEST_CASE("due-train-np-vae: SIGUSR1 between log rows, exit 75, --resume logs an
   CHECK(step >= 4);
   UNSCOPED_INFO("stopped at step " << step);
 
-  const std::string steps = " --set npvae.steps=" + std::to_string(step + 6);
-  const auto resumed = run_command(train + steps + " --resume --out " + out);
-  INFO(resumed.output);
-  REQUIRE(resumed.exit_code == 0);
-  CHECK_THAT(resumed.output, Contains("at step " + std::to_string(step)));
-  const std::string straight = dir.file("straight.pt");
-  REQUIRE(run_command(train + steps + " --out " + straight).exit_code == 0);
-  CHECK(log_without_last_column(out + ".log.csv") == log_without_last_column(straight + ".log.csv"));
+  const std::string straight =
+      resume_and_run_straight(train, " --set npvae.steps=" + std::to_string(step + 6), step, out, dir);
   due::test::check_same_state(due::load_np_vae(straight, torch::kCPU).model, due::load_np_vae(out, torch::kCPU).model,
                               "NP-VAE");
 }
