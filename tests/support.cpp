@@ -98,4 +98,16 @@ void write_blend_variance(const std::string& dataset, const std::string& out) {
   writer.commit();
 }
 
+std::string lidc_sample_root() {
+  const std::string root = std::string(DUE_SOURCE_DIR) + "/../shared/data/lidc-sample";
+  if (std::filesystem::is_directory(root)) return root;
+  const char* may_be_missing = std::getenv("DUE_LIDC_SAMPLE_MAY_BE_MISSING");
+  if (may_be_missing != nullptr && std::string(may_be_missing) == "1") {
+    WARN("SKIPPED: no LIDC-IDRI sample at " << root);
+    return "";
+  }
+  FAIL("no LIDC-IDRI sample at " << root << " (set DUE_LIDC_SAMPLE_MAY_BE_MISSING=1 to skip)");
+  return "";
+}
+
 }  // namespace due::test

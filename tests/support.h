@@ -40,6 +40,12 @@ void write_text(const std::string& path, const std::string& text);
 // probability p). Input for the NP-VAE and imputation tools without a trained interpolator.
 void write_blend_variance(const std::string& dataset, const std::string& out);
 
+// The real LIDC-IDRI sample (../shared/data/lidc-sample beside the checkout), or "" when it is missing and
+// DUE_LIDC_SAMPLE_MAY_BE_MISSING=1 (then it prints "SKIPPED: ..." and CTest reports the lidc_sample entry as
+// Skipped, tests/CMakeLists.txt); missing without that, the calling test fails. Cases that call it carry the
+// tag [lidc-sample], which keeps them out of their file's entry and in lidc_sample.
+std::string lidc_sample_root();
+
 // A sample with distinct, index-dependent content in every field, for round trips.
 DatasetSample make_test_sample(const DatasetLayout& layout, std::size_t index);
 

@@ -208,12 +208,9 @@ TEST_CASE("preprocess shards: phantoms of the workflow test's size, 3 shards mer
 }
 
 TEST_CASE("preprocess shards: the real LIDC-IDRI sample as 3 patients in 3 shards merges to the single run",
-          "[preprocess][shards][lidc][real]") {
-  const std::string sample = std::string(DUE_SOURCE_DIR) + "/../shared/data/lidc-sample";
-  if (!fs::is_directory(sample)) {
-    WARN("no " << sample << ": real-data test not run");
-    return;
-  }
+          "[preprocess][shards][lidc][real][lidc-sample]") {
+  const std::string sample = due::test::lidc_sample_root();
+  if (sample.empty()) return;  // Skipped through CTest
   due::test::ScratchDir dir;
   // Three patients: the sample's two and the first again under a third name (its ids follow the folder name).
   fs::create_directories(dir.file("root"));

@@ -259,19 +259,11 @@ TEST_CASE("LIDC source: blocks centred on the lesion, HU window, consensus, spli
   CHECK(!fs::exists(dir.file("none.h5")));
 }
 
-// Its own CTest entry (tests/CMakeLists.txt): without the sample it prints "SKIPPED: ..." and CTest reports it
-// as Skipped, never as passed; run by hand without DUE_LIDC_SAMPLE_MAY_BE_MISSING=1 it fails.
+// In the lidc_sample CTest entry (support.h, lidc_sample_root): Skipped, never passed, without the sample.
 TEST_CASE("LIDC source: the real LIDC-IDRI sample (full nodule with four readers, and a partial series)",
           "[lidc][real][lidc-sample]") {
-  const std::string root = std::string(DUE_SOURCE_DIR) + "/../shared/data/lidc-sample";
-  if (!fs::is_directory(root)) {
-    const char* may_be_missing = std::getenv("DUE_LIDC_SAMPLE_MAY_BE_MISSING");
-    if (may_be_missing != nullptr && std::string(may_be_missing) == "1") {
-      WARN("SKIPPED: no LIDC-IDRI sample at " << root);
-      return;
-    }
-    FAIL("no LIDC-IDRI sample at " << root << " (set DUE_LIDC_SAMPLE_MAY_BE_MISSING=1 to skip)");
-  }
+  const std::string root = due::test::lidc_sample_root();
+  if (root.empty()) return;  // Skipped through CTest
   due::test::ScratchDir dir;
   const std::string out = dir.file("lidc.h5");
   const auto result = run_command(tool_path("preprocess") + " --source lidc --root " + root + " --out " + out +
