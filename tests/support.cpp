@@ -82,6 +82,16 @@ DatasetSample make_test_sample(const DatasetLayout& layout, std::size_t index) {
   return s;
 }
 
+std::string small_phantom_dataset(const ScratchDir& dir, const std::string& name, const std::string& extra_options) {
+  const std::string path = dir.file(name);
+  const CommandResult made = run_command(tool_path("preprocess") +
+                                         " --threads 1 --set preprocess.block_size=[8,16,16]"
+                                         " --set preprocess.phantom.patients=10" + extra_options + " --out " + path);
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  return path;
+}
+
 void write_blend_variance(const std::string& dataset, const std::string& out) {
   const DatasetReader reader(dataset);
   const VolumeShape shape = reader.layout().shape;

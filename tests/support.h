@@ -35,6 +35,12 @@ std::string tool_path(const std::string& stage);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 
+// A small phantom dataset.h5 made by due-preprocess in `dir` under `name` (10 patients of 8 x 16 x 16 voxels, one
+// thread, the default seed, plus `extra_options`), as the tool tests use; REQUIREs that it was written and
+// returns its path.
+std::string small_phantom_dataset(const ScratchDir& dir, const std::string& name = "dataset.h5",
+                                  const std::string& extra_options = "");
+
 // A variance.h5 at `out` for the positives of `dataset` whose rows are made here, not by the diffusion model: the
 // linear blend p of the boundary slices as the mean and p (1 - p) as the variance (that of a voxel drawn 0/1 with
 // probability p). Input for the NP-VAE and imputation tools without a trained interpolator.

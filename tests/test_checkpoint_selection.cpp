@@ -117,11 +117,7 @@ TEST_CASE("checkpoint selection: the trainer keeps the epoch the rule picks from
           "[checkpoint-selection][classifier-tools]") {
   due::test::ScratchDir dir;
   // A validation set of a few samples: 10 patients, 20 % validation.
-  const auto made = due::test::run_command(
-      due::test::tool_path("preprocess") +
-      " --threads 1 --set preprocess.block_size=[8,16,16] --set preprocess.phantom.patients=10 --out " +
-      dir.file("dataset.h5"));
-  REQUIRE(made.exit_code == 0);
+  due::test::small_phantom_dataset(dir);
   const due::DatasetReader dataset(dir.file("dataset.h5"));
   const std::size_t validation = dataset.indices_of_split(due::kValidation).size();
   REQUIRE(validation >= 2);

@@ -34,10 +34,7 @@ std::size_t line_count(const std::string& text) {
 
 // dataset.h5 (8 x 16 x 16 phantoms) and annotations.h5 for its positives.
 void make_tiny_inputs(const due::test::ScratchDir& dir) {
-  const auto made = run_command(tool_path("preprocess") +
-                                " --threads 1 --set preprocess.block_size=[8,16,16] --set preprocess.phantom.patients=10"
-                                " --out " + dir.file("dataset.h5"));
-  REQUIRE(made.exit_code == 0);
+  due::test::small_phantom_dataset(dir);
   const due::DatasetReader dataset(dir.file("dataset.h5"));
   const due::VolumeShape shape = dataset.layout().shape;
   due::AnnotationWriter writer(dir.file("annotations.h5"), shape, due::make_provenance("test"),

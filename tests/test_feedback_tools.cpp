@@ -45,9 +45,7 @@ std::vector<std::map<std::string, std::string>> csv_rows(const std::string& path
 TEST_CASE("feedback tools: query by entropy, simulated marks, training with feedback and with consistency",
           "[feedback-tools]") {
   due::test::ScratchDir dir;
-  const std::string data = dir.file("dataset.h5");
-  REQUIRE(run_command(tool_path("preprocess") + " --threads 1 --set preprocess.block_size=[8,16,16]"
-                      " --set preprocess.phantom.patients=10 --out " + data).exit_code == 0);
+  const std::string data = due::test::small_phantom_dataset(dir);
   const due::DatasetReader dataset(data);
   const std::size_t train_samples = dataset.indices_of_split(due::kTrain).size();
   REQUIRE(train_samples >= 4);

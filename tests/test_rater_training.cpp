@@ -39,12 +39,8 @@ const due::MagiOptions kTinyMagi{4, 2, 2, 2};
 
 // dataset.h5 of 8 x 16 x 16 phantoms with four raters; `noisy`: the MAGI noise protocol on (its default steps).
 std::string make_phantoms(const due::test::ScratchDir& dir, bool noisy) {
-  const std::string path = dir.file(noisy ? "noisy.h5" : "clean.h5");
-  const auto made = run_command(tool_path("preprocess") +
-                                " --threads 1 --set preprocess.block_size=[8,16,16] --set preprocess.phantom.patients=10" +
-                                (noisy ? " --set preprocess.rater_noise.enabled=true" : "") + " --out " + path);
-  REQUIRE(made.exit_code == 0);
-  return path;
+  return due::test::small_phantom_dataset(dir, noisy ? "noisy.h5" : "clean.h5",
+                                         noisy ? " --set preprocess.rater_noise.enabled=true" : "");
 }
 
 std::string train(const std::string& data, const std::string& method, const std::string& raters, const std::string& out,

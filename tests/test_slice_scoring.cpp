@@ -357,11 +357,7 @@ TEST_CASE("report Fig. 4: every method's map is drawn on the slice it is scored 
 TEST_CASE("training log: validation IoU by due-evaluate's rule, on the slice and on the volume",
           "[slice-scoring][classifier-tools]") {
   due::test::ScratchDir dir;
-  const auto made = run_command(tool_path("preprocess") +
-                                " --threads 1 --set preprocess.block_size=[8,16,16] --set preprocess.phantom.patients=10"
-                                " --out " + dir.file("dataset.h5"));
-  INFO(made.output);
-  REQUIRE(made.exit_code == 0);
+  due::test::small_phantom_dataset(dir);
   // One epoch, so the kept model is the one validated in the log; due-explain then writes the validation split's
   // maps in the same batches, and due-evaluate scores them: the log's two columns must be its two IoUs.
   for (const std::string method : {"baseline", "haics"}) {

@@ -85,22 +85,12 @@ std::string resume_and_run_straight(const std::string& train, const std::string&
   return straight;
 }
 
-std::string phantom_dataset(const due::test::ScratchDir& dir) {
-  const std::string path = dir.file("dataset.h5");
-  const auto made = run_command(tool_path("preprocess") +
-                                " --threads 1 --set preprocess.block_size=[8,16,16] --set preprocess.phantom.patients=10"
-                                " --out " + path);
-  INFO(made.output);
-  REQUIRE(made.exit_code == 0);
-  return path;
-}
-
 }  // namespace
 
 TEST_CASE("due-train-classifier: SIGUSR1 mid-epoch writes the checkpoint, exits 75; --resume ends as a straight run",
           "[walltime]") {
   due::test::ScratchDir dir;
-  const std::string data = phantom_dataset(dir);
+  const std::string data = due::test::small_phantom_dataset(dir);
   // Baseline (no annotations needed); every epoch a candidate, so the kept epoch does not depend on --epochs.
   const std::string train = tool_path("train-classifier") +
                             " --threads 1 --seed 3 --set classifier.width=2 --set classifier.batch_size=2"
@@ -140,7 +130,7 @@ TEST_CASE("due-train-classifier: SIGUSR1 mid-epoch writes the checkpoint, exits 
 TEST_CASE("due-train-interpolator: SIGTERM between log rows, exit 75, --resume logs and ends as a straight run",
           "[walltime]") {
   due::test::ScratchDir dir;
-  const std::string data = phantom_dataset(dir);
+  const std::string data = due::test::small_phantom_dataset(dir);
   // Rows every 4 steps, checkpoints only every 1000: the stop's checkpoint is the only one, at any step.
   const std::string train = tool_path("train-interpolator") +
                             " --threads 1 --set interpolator.model.width=8 --set interpolator.model.channel_mult=[1,2]"
@@ -168,7 +158,7 @@ TEST_CASE("due-train-interpolator: SIGTERM between log rows, exit 75, --resume l
 TEST_CASE("due-train-np-vae: SIGUSR1 between log rows, exit 75, --resume logs and ends as a straight run",
           "[walltime]") {
   due::test::ScratchDir dir;
-  const std::string data = phantom_dataset(dir);
+  const std::string data = due::test::small_phantom_dataset(dir);
   const std::string variance = dir.file("variance.h5");
   due::test::write_blend_variance(data, variance);
   const std::string train = tool_path("train-np-vae") + " --data " + data + " --variance " + variance +
