@@ -24,6 +24,10 @@ ShardSpec parse_shard(const std::string& text) {
   return shard;
 }
 
+PatientBounds shard_patient_bounds(const ShardSpec& shard, std::size_t patients) {
+  return {(shard.index - 1) * patients / shard.count, shard.index * patients / shard.count};
+}
+
 ShardRange shard_range(const std::vector<std::string>& item_patients, const ShardSpec& shard, const std::string& what) {
   // Patient number of each item, by first appearance; a patient seen again after another one began is an error.
   std::vector<std::size_t> patient_of(item_patients.size());
@@ -38,8 +42,9 @@ ShardRange shard_range(const std::vector<std::string>& item_patients, const Shar
   }
   ShardRange range;
   range.patients = number.size();
-  range.first_patient = (shard.index - 1) * range.patients / shard.count;
-  range.end_patient = shard.index * range.patients / shard.count;
+  const PatientBounds bounds = shard_patient_bounds(shard, range.patients);
+  range.first_patient = bounds.first;
+  range.end_patient = bounds.end;
   range.first_item = item_patients.size();
   range.end_item = item_patients.size();
   for (std::size_t i = 0; i < item_patients.size(); ++i) {
@@ -56,8 +61,7 @@ ShardRange shard_range(const std::vector<std::string>& item_patients, const Shar
 void mark_partial(DatasetWriter& writer, const ShardSpec& shard, const ShardRange& range, const std::string& report_name) {
   writer.set_attribute(kShardAttribute, shard.text());
   writer.set_attribute(kShardPatientsAttribute, static_cast<std::int64_t>(range.patients));
-  writer.set_attribute(kShardRangeAttribute,
-                       std::to_string(range.first_patient) + "-" + std::to_string(range.end_patient));
+  writer.set_attribute(kShardRangeAttribute, PatientBounds{range.first_patient, range.end_patient}.text());
   if (!report_name.empty()) writer.set_attribute(kShardReportAttribute, report_name);
 }
 

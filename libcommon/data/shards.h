@@ -33,6 +33,13 @@ struct ShardRange {
 // are not consecutive (they could not be cut into contiguous shards); `what` names the source in that message.
 ShardRange shard_range(const std::vector<std::string>& item_patients, const ShardSpec& shard, const std::string& what);
 
+// The patients [first, end) shard K of N takes out of `patients`: [floor((K-1)P/N), floor(KP/N)).
+struct PatientBounds {
+  std::size_t first = 0, end = 0;
+  std::string text() const { return std::to_string(first) + "-" + std::to_string(end); }  // /shard_patient_range
+};
+PatientBounds shard_patient_bounds(const ShardSpec& shard, std::size_t patients);
+
 // Attribute names of a partial file.
 inline constexpr const char* kShardAttribute = "shard";                  // "K/N"
 inline constexpr const char* kShardPatientsAttribute = "shard_patients";  // P of the whole collection

@@ -132,11 +132,20 @@ bool png_plots_available() {
   return false;
 }
 
+namespace {
+
+// InputError naming `what` when PLplot cannot write PNG here.
+void require_png_driver(const std::string& what) {
+  if (!png_plots_available())
+    throw InputError(what + ": PLplot has no '" + std::string(kDevice) +
+                     "' driver; install plplot-driver-cairo (scripts/install-deps.sh)");
+}
+
+}  // namespace
+
 void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>& panels, int panel_width, int height) {
   if (panels.empty()) throw InputError(path + ": a figure needs at least one panel");
-  if (!png_plots_available())
-    throw InputError(path + ": PLplot has no '" + std::string(kDevice) +
-                     "' driver; install plplot-driver-cairo (scripts/install-deps.sh)");
+  require_png_driver(path);
   AtomicOutput output(path);
   {
     std::lock_guard<std::mutex> lock(g_plplot_mutex);
@@ -164,9 +173,7 @@ void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>&
 
 RgbImage text_strip(std::size_t width, std::size_t height, const std::vector<PlacedText>& texts, Rgb background,
                     Rgb ink, double character_scale) {
-  if (!png_plots_available())
-    throw InputError("text labels: PLplot has no '" + std::string(kDevice) +
-                     "' driver; install plplot-driver-cairo (scripts/install-deps.sh)");
+  require_png_driver("text labels");
   // PLplot writes files only: draw into a private temporary PNG and read it back.
   char name[] = "/tmp/due-text-XXXXXX";
   const int fd = mkstemp(name);

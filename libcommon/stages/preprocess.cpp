@@ -22,6 +22,11 @@ std::string shortest_text(double value) {
 
 }  // namespace
 
+std::string preprocess_report_path(const std::string& out_path) {
+  const std::filesystem::path folder = std::filesystem::path(out_path).parent_path();
+  return folder.empty() ? std::string("preprocess_report.json") : (folder / "preprocess_report.json").string();
+}
+
 SplitConfig split_config_from(const Config& config) {
   SplitConfig s;
   s.train_fraction = config.get_float("preprocess.split.train_fraction");
@@ -79,8 +84,7 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
 
   ScanDatasetOptions options;
   options.out_path = out_path;
-  options.report_path = (std::filesystem::path(out_path).parent_path() / "preprocess_report.json").string();
-  if (std::filesystem::path(out_path).parent_path().empty()) options.report_path = "preprocess_report.json";
+  options.report_path = preprocess_report_path(out_path);
   // Shards share a folder, so each report is named after its part; the merge sums them into preprocess_report.json.
   if (shard.active()) options.report_path = shard_report_path(out_path);
   options.shard = shard;

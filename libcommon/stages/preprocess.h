@@ -17,4 +17,7 @@ int run_preprocess(ToolContext& context, const std::string& out_path, const std:
 // stages/output_settings.h).
 SplitConfig split_config_from(const Config& config);
 
+// preprocess_report.json in the folder of `out_path` (dataset.h5's report; the merge's too).
+std::string preprocess_report_path(const std::string& out_path);
+
 }  // namespace due

@@ -130,8 +130,7 @@ std::vector<Part> open_parts(const std::vector<std::string>& paths, const std::s
   std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) { return a.shard.index < b.shard.index; });
   const auto total = static_cast<std::size_t>(parts.front().patients);
   for (const Part& part : parts) {
-    const std::size_t k = part.shard.index;
-    const std::string expected = std::to_string((k - 1) * total / count) + "-" + std::to_string(k * total / count);
+    const std::string expected = shard_patient_bounds(part.shard, total).text();
     if (part.range != expected)
       throw InputError(part.path + ": /" + kShardRangeAttribute + " is " + part.range + ", but shard " +
                        part.shard.text() + " of " + std::to_string(total) + " patients is " + expected);
@@ -195,11 +194,6 @@ nlohmann::json merged_report(const std::vector<Part>& parts, const std::string& 
   return report;
 }
 
-std::string report_path_beside(const std::string& out_path) {
-  const fs::path folder = fs::path(out_path).parent_path();
-  return folder.empty() ? std::string("preprocess_report.json") : (folder / "preprocess_report.json").string();
-}
-
 }  // namespace
 
 int run_preprocess_merge(ToolContext& context, const std::vector<std::string>& paths, const std::string& out_path) {
@@ -229,7 +223,7 @@ int run_preprocess_merge(ToolContext& context, const std::vector<std::string>& p
   }
 
   const bool with_report = !first.report_name.empty();
-  const std::string report_path = report_path_beside(out_path);
+  const std::string report_path = preprocess_report_path(out_path);
   nlohmann::json report;
   if (with_report) report = merged_report(parts, out_path, provenance);
   const auto fail = [&](const std::string& message) {
