@@ -44,18 +44,19 @@ void release_slot(int slot) {
   if (slot >= 0) g_slots[slot].state.store(kFree);
 }
 
-extern "C" void remove_temps_and_reraise(int signal_number) {
-  remove_unfinished_outputs();
+}  // namespace
+
+extern "C" void remove_unfinished_outputs_and_reraise(int signal_number) {
+  for (auto& slot : g_slots) {
+    if (slot.state.load() == kReady) ::unlink(slot.path);
+  }
   std::signal(signal_number, SIG_DFL);
   std::raise(signal_number);
 }
 
-}  // namespace
-
-void remove_unfinished_outputs() noexcept {
-  for (auto& slot : g_slots) {
-    if (slot.state.load() == kReady) ::unlink(slot.path);
-  }
+bool signal_ignored(int signal_number) {
+  struct sigaction current {};
+  return ::sigaction(signal_number, nullptr, &current) == 0 && current.sa_handler == SIG_IGN;
 }
 
 namespace {
@@ -106,9 +107,8 @@ void AtomicOutput::commit() {
 void install_interrupt_cleanup() {
   for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) {
     // A signal the process was started ignoring (SIGHUP under nohup) stays ignored: the user asked for that.
-    struct sigaction current {};
-    if (::sigaction(signal_number, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
-    std::signal(signal_number, remove_temps_and_reraise);
+    if (signal_ignored(signal_number)) continue;
+    std::signal(signal_number, remove_unfinished_outputs_and_reraise);
   }
 }
 

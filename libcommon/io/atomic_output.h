@@ -32,7 +32,11 @@ class AtomicOutput {
 // by the tool runner; training stages replace the SIGTERM/SIGUSR1 handlers for a while (nn/stop_request.h).
 void install_interrupt_cleanup();
 
-// Unlinks the temporary files of every unfinished output. Async-signal-safe: for signal handlers.
-void remove_unfinished_outputs() noexcept;
+// A signal handler: unlinks the temporary files of every unfinished output, then ends the process as the
+// unhandled signal would. Async-signal-safe.
+extern "C" void remove_unfinished_outputs_and_reraise(int signal_number);
+
+// True when the process ignores `signal_number` (SIG_IGN, e.g. SIGHUP under nohup): handlers leave it so.
+bool signal_ignored(int signal_number);
 
 }  // namespace due

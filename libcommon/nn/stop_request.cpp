@@ -1,7 +1,7 @@
 #include "nn/stop_request.h"
 
 #include <atomic>
-#include <cstring>
+#include <csignal>
 
 #include "io/atomic_output.h"
 
@@ -16,14 +16,12 @@ extern "C" void request_stop(int signal_number) {
   int none = 0;
   if (g_stop_signal.compare_exchange_strong(none, signal_number)) return;
   // Asked twice: the user (or the scheduler) means it. End as an unhandled signal would, without temp files.
-  remove_unfinished_outputs();
-  ::signal(signal_number, SIG_DFL);
-  ::raise(signal_number);
+  remove_unfinished_outputs_and_reraise(signal_number);
 }
 
 // Replaces the handler of `signal_number` unless the process ignores it; keeps the previous action in `previous`.
 bool install(int signal_number, struct sigaction& previous) {
-  if (::sigaction(signal_number, nullptr, &previous) != 0 || previous.sa_handler == SIG_IGN) return false;
+  if (signal_ignored(signal_number) || ::sigaction(signal_number, nullptr, &previous) != 0) return false;
   struct sigaction action {};
   action.sa_handler = request_stop;
   sigemptyset(&action.sa_mask);
