@@ -120,7 +120,7 @@ std::string metrics_json(const MetricsRecord& r) {
                       {"slice", scoring_json(r.slice)},
                       {"volume", scoring_json(r.volume)}};
   const Provenance& p = r.provenance;
-  const json document = {
+  json document = {
       {"schema", kMetricsSchema},
       {"schema_version", kMetricsSchemaVersion},
       {"tags", r.tags},
@@ -141,17 +141,11 @@ std::string metrics_json(const MetricsRecord& r) {
           {"false_positive", c.confusion.false_positive},
           {"true_negative", c.confusion.true_negative},
           {"false_negative", c.confusion.false_negative}}}}},
-      {"explanation", explanation},
-      {"provenance",
-       {{"tool", p.tool},
-        {"version", p.version},
-        {"git_hash", p.git_hash},
-        {"seed", p.seed},
-        {"config", p.config_yaml},
-        {"command_line", p.command_line},
-        {"created", p.created},
-        {"slurm_job_id", p.slurm_job_id},
-        {"slurm_step_id", p.slurm_step_id}}}};
+      {"explanation", explanation}};
+  // Under the names every file stores provenance by (io/provenance.h); json objects sort their keys.
+  json provenance = json::object();
+  for_each_provenance_field(p, [&](const char* name, const auto& value) { provenance[name] = value; });
+  document["provenance"] = provenance;
   return document.dump(2) + "\n";
 }
 
