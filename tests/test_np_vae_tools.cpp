@@ -39,7 +39,6 @@ struct Inputs {
     INFO(made.output);
     REQUIRE(made.exit_code == 0);
     const due::DatasetReader reader(dataset);
-    const due::VolumeShape shape = reader.layout().shape;
     due::test::write_blend_variance(dataset, variance);
     for (std::size_t i = 0; i < reader.size(); ++i) {
       const due::DatasetSample s = reader.read(i);
