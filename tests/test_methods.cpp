@@ -41,27 +41,120 @@ Evaluated evaluate(const std::string& method, const torch::Tensor& cam, const du
 
 }  // namespace
 
-TEST_CASE("methods: baseline-plus is DUE's loss with every weight 1, binary term included", "[methods]") {
+TEST_CASE("methods: due-unweighted is DUE's loss with every weight 1, binary term included", "[methods]") {
   // One positive, 2 x 2. Foreground of M: voxels 0, 1, 3.
   const auto cam = maps({0.3, 0.9, 0.1, 0.7}, {1, 2, 2});
   const due::TargetMap targets{{"human", maps({1, 1, 0, 1}, {1, 2, 2})},
                                {"imputed", maps({1, 0.5, 0, 1}, {1, 2, 2})},
-                               // W is annotations.h5's; Baseline+ must not read it
+                               // W is annotations.h5's; DUE-unweighted must not read it
                                {"weight", maps({0.2, 0.5, 1, 2}, {1, 2, 2})}};
   // binary: |tanh(5 (c - 0.5)) - 1| over the foreground = 1 + tanh(1), 1 - tanh(2), 1 - tanh(1): mean (3 - tanh 2) / 3
   // continuous: |c - I| = 0.7, 0.4, 0.1, 0.3: mean 0.375
   const double expected = (3 - std::tanh(2.0)) / 3 + 0.375;
-  const Evaluated plus = evaluate("baseline-plus", cam, targets);
-  REQUIRE(plus.terms.size() == 1);
-  CHECK(plus.terms[0] == Approx(expected));
-  // ... which is what DUE computes when W is 1 everywhere.
-  due::TargetMap ones = targets;
-  ones["weight"] = torch::ones({1, 2, 2}, torch::kFloat64);
-  CHECK(evaluate("due", cam, ones).terms[0] == Approx(expected));
+  const Evaluated unweighted = evaluate("due-unweighted", cam, targets);
+  REQUIRE(unweighted.terms.size() == 1);
+  CHECK(unweighted.terms[0] == Approx(expected));
   // The L1-only variant keeps its own name.
   const Evaluated l1 = evaluate("imputed-l1", cam, targets);
   REQUIRE(l1.terms.size() == 1);
   CHECK(l1.terms[0] == Approx(0.375));
+}
+
+namespace {
+
+// The explanation term of `method` and its gradient with respect to the map, on [P, D, H, W] maps.
+struct TermAndGradient {
+  torch::Tensor loss;
+  torch::Tensor gradient;
+};
+TermAndGradient term_and_gradient(const std::string& method, const torch::Tensor& cam, const due::TargetMap& targets) {
+  due::ClassifierObjective objective(due::find_method(method).make_terms(due::MethodSettings{}));
+  const torch::Tensor leaf = cam.detach().clone().requires_grad_(true);
+  due::StepView step;
+  step.labels = torch::ones({cam.size(0)}, torch::kInt64);
+  step.logits = torch::zeros({cam.size(0), 2}, torch::kFloat64);
+  step.positives = torch::arange(cam.size(0), torch::kInt64);
+  step.cam = leaf;
+  step.targets = &targets;
+  const torch::Tensor loss = objective.compute(step).terms.at(0);
+  loss.backward();
+  return {loss.detach(), leaf.grad().clone()};
+}
+
+}  // namespace
+
+TEST_CASE("methods: baseline-plus is DUE's loss with every weight 1 on the annotated slices only", "[methods]") {
+  // Two positives, D = 3 slices of 1 x 2. Positive 0 annotated on slice 0, positive 1 on slices 1 and 2.
+  const auto cam = maps({0.3, 0.9, /**/ 0.1, 0.7, /**/ 0.6, 0.2, //
+                         0.8, 0.4, /**/ 0.45, 0.55, /**/ 0.2, 0.95},
+                        {2, 3, 1, 2});
+  // M as the trainer gives it (carried from the nearest annotated slice): slice 1 of positive 0 is a carried copy.
+  const auto human = maps({1, 0, /**/ 1, 0, /**/ 1, 0, //
+                           0, 0, /**/ 1, 1, /**/ 0, 1},
+                          {2, 3, 1, 2});
+  const auto annotated = maps({1, 0, 0, /**/ 0, 1, 1}, {2, 3});
+  const due::TargetMap targets{{"human", human}, {"annotated", annotated}};
+  // Positive 0, slice 0 only: binary over M's foreground {0.3}: |tanh(5 (0.3 - 0.5)) - 1| = 1 + tanh(1);
+  // continuous: (|0.3 - 1| + |0.9 - 0|) / 2 = 0.8.
+  const double first = 1 + std::tanh(1.0) + 0.8;
+  // Positive 1, slices 1 and 2: foreground {0.45, 0.55, 0.95}: (1 + tanh(0.25)) + (1 - tanh(0.25)) + (1 - tanh(2.25)),
+  // over 3; continuous: (0.55 + 0.45 + 0.2 + 0.05) / 4 = 0.3125.
+  const double second = (3 - std::tanh(2.25)) / 3 + 0.3125;
+  const Evaluated plus = evaluate("baseline-plus", cam, targets);
+  REQUIRE(plus.names == std::vector<std::string>{"sparse"});
+  CHECK(plus.terms[0] == Approx((first + second) / 2).epsilon(1e-12));
+  CHECK(due::find_method("baseline-plus").needs_annotations == false);
+  CHECK(due::find_method("due-unweighted").needs_annotations == true);
+}
+
+TEST_CASE("methods: nothing off the annotated slices reaches baseline-plus, bit for bit", "[methods]") {
+  torch::manual_seed(7);
+  const std::int64_t p = 3, d = 6;
+  const torch::Tensor cam = torch::rand({p, d, 4, 5}, torch::kFloat64);
+  const torch::Tensor human = (torch::rand({p, d, 4, 5}, torch::kFloat64) > 0.5).to(torch::kFloat64);
+  torch::Tensor annotated = torch::zeros({p, d}, torch::kFloat64);
+  annotated.index_put_({0, 1}, 1.0);
+  annotated.index_put_({1, 0}, 1.0), annotated.index_put_({1, 4}, 1.0);
+  annotated.index_put_({2, 2}, 1.0), annotated.index_put_({2, 3}, 1.0), annotated.index_put_({2, 5}, 1.0);
+  const due::TargetMap targets{{"human", human},
+                               {"annotated", annotated},
+                               {"imputed", torch::rand({p, d, 4, 5}, torch::kFloat64)},
+                               {"weight", torch::rand({p, d, 4, 5}, torch::kFloat64)}};
+  const TermAndGradient reference = term_and_gradient("baseline-plus", cam, targets);
+
+  // Every target changed off the annotated slices, and the imputed annotation and weights everywhere.
+  const torch::Tensor off = (1 - annotated).view({p, d, 1, 1}).expand({p, d, 4, 5});
+  due::TargetMap changed = targets;
+  changed["human"] = torch::where(off > 0.5, 1 - human, human);
+  changed["imputed"] = torch::rand({p, d, 4, 5}, torch::kFloat64);
+  changed["weight"] = torch::rand({p, d, 4, 5}, torch::kFloat64);
+  const TermAndGradient same = term_and_gradient("baseline-plus", cam, changed);
+  CHECK(torch::equal(same.loss, reference.loss));
+  CHECK(torch::equal(same.gradient, reference.gradient));
+  // The map's voxels off the annotated slices get no gradient at all.
+  CHECK(torch::equal(reference.gradient * off, torch::zeros_like(cam)));
+
+  // One voxel of one annotated slice flipped does move it (so the checks above can fail).
+  due::TargetMap one_flipped = targets;
+  one_flipped["human"] = human.clone();
+  one_flipped["human"].index_put_({2, 3, 1, 1}, 1 - human.index({2, 3, 1, 1}).item<double>());
+  CHECK_FALSE(torch::equal(term_and_gradient("baseline-plus", cam, one_flipped).loss, reference.loss));
+}
+
+TEST_CASE("methods: due-unweighted is DUE with W replaced by ones, bit for bit", "[methods]") {
+  torch::manual_seed(11);
+  const torch::Tensor cam = torch::rand({2, 5, 3, 4}, torch::kFloat64);
+  due::TargetMap targets{{"human", (torch::rand({2, 5, 3, 4}, torch::kFloat64) > 0.6).to(torch::kFloat64)},
+                         {"imputed", torch::rand({2, 5, 3, 4}, torch::kFloat64)},
+                         {"weight", torch::rand({2, 5, 3, 4}, torch::kFloat64)}};
+  const TermAndGradient unweighted = term_and_gradient("due-unweighted", cam, targets);
+  due::TargetMap ones = targets;
+  ones["weight"] = torch::ones_like(cam);
+  const TermAndGradient due_with_ones = term_and_gradient("due", cam, ones);
+  CHECK(torch::equal(unweighted.loss, due_with_ones.loss));
+  CHECK(torch::equal(unweighted.gradient, due_with_ones.gradient));
+  // With the real weights DUE differs.
+  CHECK_FALSE(torch::equal(term_and_gradient("due", cam, targets).loss, unweighted.loss));
 }
 
 TEST_CASE("methods: res-g is RES.py's two terms, logged apart, with the threshold solved, not learned", "[methods]") {
@@ -113,8 +206,17 @@ TEST_CASE("methods: every method's objective on one hand batch: which target, wh
   const std::vector<double> m = {1, 1, 0, 0, /**/ 0, 1, 1, 0};
   const std::vector<double> i = {1, 0.5, 0.25, 0, /**/ 0.5, 1, 0.75, 0.25};
   const std::vector<double> w = {0.5, 1, 0.25, 2, /**/ 1, 0.5, 2, 0.25};
-  const due::TargetMap targets{{"human", maps(m, {2, 1, 4})}, {"imputed", maps(i, {2, 1, 4})},
-                               {"weight", maps(w, {2, 1, 4})}};
+  // [P, D, H, W] = [2, 2, 1, 2]; positive 0 annotated on slice 0 (voxels 0, 1), positive 1 on slice 1 (voxels 6, 7).
+  const std::vector<std::int64_t> shape{2, 2, 1, 2};
+  const due::TargetMap targets{{"human", maps(m, shape)},
+                               {"imputed", maps(i, shape)},
+                               {"weight", maps(w, shape)},
+                               {"annotated", maps({1, 0, /**/ 0, 1}, {2, 2})}};
+  const std::vector<std::size_t> annotated_voxels[2] = {{0, 1}, {6, 7}};
+  // The 2D methods see the same values as [P, H, W] maps.
+  const std::vector<std::int64_t> shape_2d{2, 1, 4};
+  const due::TargetMap targets_2d{
+      {"human", maps(m, shape_2d)}, {"imputed", maps(i, shape_2d)}, {"weight", maps(w, shape_2d)}};
   const double lambda = 2.5;
   due::MethodSettings settings;
   settings.lambda = lambda;
@@ -143,6 +245,17 @@ TEST_CASE("methods: every method's objective on one hand batch: which target, wh
       return sum / count;
     });
   };
+  // Baseline+: the binary term and the unweighted L1 to M, on the annotated voxels only.
+  auto sparse = [&] {
+    return mean_over_positives([&](std::size_t p) {
+      double binary_sum = 0, foreground = 0, l1_sum = 0;
+      for (std::size_t v : annotated_voxels[p]) {
+        if (m[v] > 0) binary_sum += std::abs(std::tanh(5 * (c[v] - 0.5)) - 1), foreground += 1;
+        l1_sum += std::abs(c[v] - m[v]);
+      }
+      return binary_sum / foreground + l1_sum / static_cast<double>(annotated_voxels[p].size());
+    });
+  };
   auto bce = [&] {
     return mean_over_positives([&](std::size_t p) {
       double sum = 0;
@@ -155,7 +268,8 @@ TEST_CASE("methods: every method's objective on one hand batch: which target, wh
       {"gradia", {l1(m, false)}},
       {"haics", {bce()}},
       {"due", {binary(true) + l1(i, true)}},
-      {"baseline-plus", {binary(false) + l1(i, false)}},
+      {"baseline-plus", {sparse()}},
+      {"due-unweighted", {binary(false) + l1(i, false)}},
       {"imputed-l1", {l1(i, false)}},
   };
   for (const due::MethodSpec& method : due::classifier_methods()) {
@@ -165,8 +279,8 @@ TEST_CASE("methods: every method's objective on one hand batch: which target, wh
     step.labels = labels;
     step.logits = logits;
     step.positives = torch::tensor({0, 2}, torch::kInt64);
-    step.cam = maps(c, {2, 1, 4});
-    step.targets = &targets;
+    step.cam = maps(c, method.dims == 2 ? shape_2d : shape);
+    step.targets = method.dims == 2 ? &targets_2d : &targets;
     const auto losses = objective.compute(step, sample_weight);
     CHECK(losses.prediction.item<double>() == Approx(ce).epsilon(1e-12));
     double terms = 0;

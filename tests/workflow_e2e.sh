@@ -23,7 +23,7 @@ echo "workflow_e2e: demo on tiny phantoms took $(( $(date +%s) - start )) s"
 report=$scratch/demo/report.md
 [[ -s $report ]] || fail "no report at $report"
 grep -q '^### Table 1' "$report" || fail "the report has no Table 1"
-for method in baseline baseline-plus due haics gradia res-g; do
+for method in baseline baseline-plus due-unweighted due haics gradia res-g; do
   grep -q "^| $method | 1 |" "$report" || fail "Table 1 has no row for $method"
 done
 for figure in fig5-threshold fig4-montage; do

@@ -25,7 +25,7 @@ class L1Term : public ExplanationTerm {
 };
 
 // DUE: binary term on the human annotation's foreground + continuous term against the imputed annotation, both
-// weighted per voxel by W; unweighted (W = 1), Baseline+.
+// weighted per voxel by W; unweighted (W = 1), DUE-unweighted.
 class DueTerm : public ExplanationTerm {
  public:
   explicit DueTerm(bool weighted) : weighted_(weighted) {}
@@ -40,6 +40,16 @@ class DueTerm : public ExplanationTerm {
 
  private:
   bool weighted_;
+};
+
+// Baseline+: DUE's loss form with W = 1 on the annotated slices of the provided annotation only (the human
+// annotation there is the one drawn; the carried copies on other slices are never read).
+class SparseDueTerm : public ExplanationTerm {
+ public:
+  std::vector<std::string> targets() const override { return {"human", "annotated"}; }
+  torch::Tensor per_sample(const StepView& step) override {
+    return sparse_due_loss(step.cam, target(step, "human"), target(step, "annotated"));
+  }
 };
 
 // HAICS: binary cross-entropy of the map against the annotation.
@@ -88,7 +98,15 @@ WeightedTerm weighted(const std::string& name, double lambda, std::shared_ptr<Ex
 const std::vector<MethodSpec>& classifier_methods() {
   static const std::vector<MethodSpec> methods{
       {"baseline", "3D, cross-entropy only", 3, false, [](const MethodSettings&) { return std::vector<WeightedTerm>{}; }},
-      {"baseline-plus", "3D, DUE's loss with every weight 1 (binary term on M + continuous term on I)", 3, true,
+      {"baseline-plus",
+       "3D, + lambda * DUE's loss with every weight 1 on the annotated slices only (the provided sparse annotation, "
+       "nothing imputed)",
+       3, false,
+       [](const MethodSettings& s) {
+         return std::vector<WeightedTerm>{weighted("sparse", s.lambda, std::make_shared<SparseDueTerm>())};
+       }},
+      {"due-unweighted", "3D, + lambda * DUE's loss with every weight 1 (binary term on M + continuous term on I)", 3,
+       true,
        [](const MethodSettings& s) {
          return std::vector<WeightedTerm>{weighted("due", s.lambda, std::make_shared<DueTerm>(false))};
        }},
@@ -111,8 +129,7 @@ const std::vector<MethodSpec>& classifier_methods() {
              weighted("robust", s.lambda * s.res_g_robust_weight, std::make_shared<ResRobustTerm>(s.res_g_slack)),
              weighted("blur", s.lambda * s.res_g_blur_weight, std::make_shared<ResBlurTerm>(s.res_g_blur_sigma))};
        }},
-      // Not a method of the paper: the L1 half of Baseline+ alone (what baseline-plus was before it became DUE's
-      // loss with W = 1), kept for comparison.
+      // Not a method of the paper: the continuous half of DUE-unweighted alone, kept for comparison.
       {"imputed-l1", "3D, + lambda * L1(CAM, imputed annotation), all weights 1 (no binary term)", 3, true,
        [](const MethodSettings& s) {
          return std::vector<WeightedTerm>{weighted("l1", s.lambda, std::make_shared<L1Term>("imputed"))};

@@ -19,6 +19,7 @@ namespace due {
 
 // Per-positive targets of a batch by name, each [P, spatial...] like the CAM:
 //   "human"   M: the human annotation carried to every slice from its nearest annotated slice (dataset.h5)
+//   "annotated"  [P, D]: 1 on the depth indices a human annotated, 0 elsewhere (dataset.h5; 3D methods only)
 //   "imputed" I: the dense imputed annotation (annotations.h5 /annotation)
 //   "weight"  W: the per-voxel weight (annotations.h5 /weight)
 //   "raters"  each rater's mask carried like "human", [P, R, spatial...] (dataset.h5 /raters; --raters)

@@ -1,5 +1,7 @@
 #include "classifier/training_set.h"
 
+#include <algorithm>
+
 #include "data/gaps.h"
 #include "nn/tensors.h"
 #include "util/errors.h"
@@ -67,6 +69,15 @@ torch::Tensor per_rater_annotation(const std::vector<float>& values, const Volum
                     architecture);
 }
 
+// [D]: 1 on the slices a human annotated, 0 elsewhere (3D networks only: a 2D network sees one slice).
+torch::Tensor annotated_slice_indicator(const DatasetSample& sample, const ClassifierArchitecture& architecture) {
+  if (architecture.network.dims != 3)
+    throw std::logic_error("target 'annotated' is per depth index; a 2D network has none");
+  if (std::find(sample.annotated_slices.begin(), sample.annotated_slices.end(), 1) == sample.annotated_slices.end())
+    throw InputError("sample '" + sample.id + "' is positive but has no annotated slice");
+  return float_copy(sample.annotated_slices);
+}
+
 }  // namespace
 
 torch::Tensor target_volume(const std::string& name, const DatasetSample& sample, const VolumeShape& shape,
@@ -122,6 +133,8 @@ TrainingSet load_training_set(const DatasetReader& dataset, const std::vector<st
           targets[name] = carried_rater_masks(sample, shape, dataset.layout().raters, architecture);
         else if (name == "rater_present")
           targets[name] = float_copy(sample.rater_present);
+        else if (name == "annotated")
+          targets[name] = annotated_slice_indicator(sample, architecture);
         else if (name == "rater_imputed" || name == "rater_weight")
           targets[name] = per_rater_annotation(name == "rater_imputed" ? row.rater_annotation : row.rater_weight,
                                                shape, annotations->raters(), architecture);

@@ -57,6 +57,27 @@ torch::Tensor due_loss(const torch::Tensor& cam, const torch::Tensor& human, con
   return due_binary_term(cam, human, weight) + weighted_l1(cam, imputed, weight);
 }
 
+torch::Tensor sparse_due_loss(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& annotated) {
+  require_same_shape("sparse_due_loss", cam, human);
+  if (cam.dim() != 4 || annotated.dim() != 2 || annotated.size(0) != cam.size(0) || annotated.size(1) != cam.size(1))
+    throw std::invalid_argument("sparse_due_loss: expected [P, D, H, W] maps and [P, D] annotated slices, got " +
+                                c10::str(cam.sizes()) + " and " + c10::str(annotated.sizes()));
+  std::vector<torch::Tensor> losses;
+  for (std::int64_t p = 0; p < cam.size(0); ++p) {
+    const torch::Tensor slices = (annotated[p] > 0.5).nonzero().view(-1).to(cam.device());
+    if (slices.numel() == 0) {
+      // Keeps the graph (a zero that depends on the map) so a batch of such samples still backpropagates.
+      losses.push_back(cam[p].sum() * 0.0);
+      continue;
+    }
+    // [1, |S|, H, W]: the sample's annotated slices as one map.
+    const torch::Tensor cam_s = cam[p].index_select(0, slices).unsqueeze(0);
+    const torch::Tensor human_s = human[p].index_select(0, slices).unsqueeze(0);
+    losses.push_back((due_binary_term(cam_s, human_s) + weighted_l1(cam_s, human_s)).squeeze(0));
+  }
+  return torch::stack(losses);
+}
+
 torch::Tensor map_bce(const torch::Tensor& cam, const torch::Tensor& target) {
   require_same_shape("map_bce", cam, target);
   const torch::Tensor p = cam.clamp(kBceClamp, 1.0 - kBceClamp);

@@ -19,9 +19,17 @@ torch::Tensor weighted_l1(const torch::Tensor& cam, const torch::Tensor& target,
 torch::Tensor due_binary_term(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& weight = {});
 
 // DUE's explanation loss: binary term (M) + continuous term mean(W * |cam - I|) (I the imputed annotation).
-// With `weight` undefined (W = 1 everywhere) it is Baseline+, the paper's ablation of the weighting.
+// With `weight` undefined (W = 1 everywhere) it is DUE-unweighted, the ablation of the weighting alone.
 torch::Tensor due_loss(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& imputed,
                        const torch::Tensor& weight = {});
+
+// Baseline+ (the paper's, section 5.1): DUE's loss form with W = 1 counted on the annotated slices only, against
+// the provided annotation there: for each sample, with S its annotated depth indices (`annotated` [P, D] > 0.5),
+// cam_S and M_S the [|S|, H, W] slices of the [P, D, H, W] map and human annotation,
+//   due_binary_term(cam_S, M_S) + mean(|cam_S - M_S|).
+// The other slices are never read, so neither their annotation nor any imputation can reach the loss or its
+// gradient. 0 for a sample with no annotated slice.
+torch::Tensor sparse_due_loss(const torch::Tensor& cam, const torch::Tensor& human, const torch::Tensor& annotated);
 
 // Mean binary cross-entropy of the map against a 0/1 (or soft) target (HAICS). The map is clamped to
 // [kBceClamp, 1 - kBceClamp] so a min-max normalised map (which is exactly 0 somewhere) has finite loss.

@@ -136,7 +136,7 @@ echo "slurm_workflow: demo on tiny phantoms through srun took $(( $(date +%s) - 
 report=$scratch/runs/demo/report.md
 [[ -s $report ]] || fail "no report at $report"
 grep -q '^### Table 1' "$report" || fail "the report has no Table 1"
-for method in baseline baseline-plus due haics gradia res-g; do
+for method in baseline baseline-plus due-unweighted due haics gradia res-g; do
   grep -q "^| $method | 1 |" "$report" || fail "Table 1 has no row for $method"
 done
 

@@ -7,22 +7,23 @@ int main(int argc, char** argv) {
   due::ToolCli cli("due-train-classifier",
                    "Trains a ResNet-18 classifier (3D on the volume, or 2D on its middle slice) with a prediction\n"
                    "loss plus an explanation loss on its Grad-CAM. Methods: baseline (cross-entropy only),\n"
-                   "baseline-plus (DUE's loss with all weights 1), due (binary + continuous terms weighted by the\n"
-                   "per-voxel weights of annotations.h5), haics (2D, BCE), gradia (2D, L1), res-g (2D, robust term\n"
+                   "baseline-plus (the paper's Baseline+: DUE's loss with all weights 1 on the annotated slices\n"
+                   "only, nothing imputed), due-unweighted (DUE's loss with all weights 1 on the imputed annotation),\n"
+                   "due (binary + continuous terms weighted by the per-voxel weights of annotations.h5), haics (2D, BCE), gradia (2D, L1), res-g (2D, robust term\n"
                    "at a solved threshold + L1 to the blurred annotation), imputed-l1 (L1 to the imputed annotation\n"
                    "only). --raters consensus|random|mean-loss|magi supervises with the\n"
                    "dataset's several raters (docs/raters.md). Trains on the training split, keeps the epoch with the best\n"
                    "validation PR-AUC, checkpoints every epoch to OUT.checkpoint and logs OUT.log.csv.");
   cli.options().add_options()
       ("data", po::value<std::string>()->value_name("FILE"), "dataset.h5")
-      ("annotations", po::value<std::string>()->value_name("FILE"), "annotations.h5 (baseline-plus, due, imputed-l1)")
+      ("annotations", po::value<std::string>()->value_name("FILE"), "annotations.h5 (due-unweighted, due, imputed-l1)")
       ("out,o", po::value<std::string>()->value_name("FILE"), "output classifier.pt (written atomically)")
       ("resume", "continue from OUT.checkpoint when it exists")
       ("feedback", po::value<std::string>()->value_name("FILE"),
        "feedback.yaml from due-explain --query: right-for-the-right-reasons penalty on the cells marked irrelevant,\n"
        "in rounds (classifier.feedback.*)");
   cli.add_config_flag("method", "classifier.method",
-                      "baseline | baseline-plus | due | haics | gradia | res-g | imputed-l1");
+                      "baseline | baseline-plus | due-unweighted | due | haics | gradia | res-g | imputed-l1");
   cli.add_config_flag("raters", "classifier.raters.choice",
                       "none | consensus | random | mean-loss | magi: how several raters' masks supervise");
   cli.add_config_flag("epochs", "classifier.epochs", "training epochs");
