@@ -30,6 +30,39 @@ TEST_CASE("paired statistics: sign test and exact Wilcoxon by hand", "[paired-st
   CHECK(due::wilcoxon_signed_rank_p_value({0.0, 0.1, 0.3, 0.2}) == Approx(0.25));
 }
 
+TEST_CASE("paired statistics: one-sided sign and Wilcoxon tests by hand", "[paired-statistics]") {
+  using due::Alternative;
+  // Sign test, P(X >= wins) under Binomial(n, 1/2): 3 of 3: 1/8. 5 of 6: (6 + 1) / 64. 1 of 6: 1 - 1/64.
+  CHECK(due::sign_test_p_value(3, 0, Alternative::greater) == Approx(0.125));
+  CHECK(due::sign_test_p_value(5, 1, Alternative::greater) == Approx(7.0 / 64.0));
+  CHECK(due::sign_test_p_value(1, 5, Alternative::greater) == Approx(63.0 / 64.0));
+  CHECK(due::sign_test_p_value(0, 0, Alternative::greater) == 1.0);
+  // Wilcoxon, P(W+ >= observed): all 3 positive, W+ = 6: only the all-positive pattern, 1/8 (half the
+  // two-sided 0.25). All 10 positive: 1/1024.
+  bool exact = false;
+  CHECK(due::wilcoxon_signed_rank_p_value({0.1, 0.3, 0.2}, &exact, Alternative::greater) == Approx(0.125));
+  CHECK(exact);
+  CHECK(due::wilcoxon_signed_rank_p_value({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, nullptr,
+                                          Alternative::greater) == Approx(1.0 / 1024.0));
+  CHECK(due::smallest_one_sided_exact_p(10) == Approx(1.0 / 1024.0));
+  // {0.1, 0.2, -0.05}: ranks 2, 3, 1, W+ = 5; subsets of {1, 2, 3} summing to 5 or more: {2, 3}, {1, 2, 3}.
+  CHECK(due::wilcoxon_signed_rank_p_value({0.1, 0.2, -0.05}, nullptr, Alternative::greater) == Approx(2.0 / 8.0));
+  // All in the other direction: W+ = 0, every pattern reaches it.
+  CHECK(due::wilcoxon_signed_rank_p_value({-0.1, -0.2, -0.3}, nullptr, Alternative::greater) == 1.0);
+  // Six pairs, the smallest one negative: W+ = 2+3+4+5+6 = 20; P(W+ >= 20) = P(W+ <= 1) = |{{}, {1}}| / 64.
+  // The sign test sees only 5 wins of 6: 7/64. The verdict's test (Wilcoxon) uses the magnitudes.
+  const auto c = due::compare_paired({0.2, 0.3, 0.4, 0.5, 0.6, 0.0}, {0.0, 0.0, 0.0, 0.0, 0.0, 0.1},
+                                     Alternative::greater);
+  CHECK(c.alternative == Alternative::greater);
+  CHECK(c.wilcoxon_p == Approx(2.0 / 64.0));
+  CHECK(c.sign_test_p == Approx(7.0 / 64.0));
+  // Tied magnitudes, normal approximation: {0.5, 0.5, 0.25} ranks 2.5, 2.5, 1, W+ = 6, mean 3, variance
+  // 3*4*7/24 - (8 - 2)/48 = 3.375; one-sided P(Z >= 3/sqrt(3.375)).
+  CHECK(due::wilcoxon_signed_rank_p_value({0.5, 0.5, 0.25}, &exact, Alternative::greater) ==
+        Approx(0.5 * std::erfc(3.0 / std::sqrt(3.375) / std::sqrt(2.0))));
+  CHECK_FALSE(exact);
+}
+
 TEST_CASE("paired statistics: the comparison of two methods over seeds", "[paired-statistics]") {
   // DUE vs Baseline on 4 seeds, one missing on the baseline's side (NaN): 3 pairs.
   const double nan = std::nan("");
@@ -51,7 +84,8 @@ TEST_CASE("paired statistics: the comparison of two methods over seeds", "[paire
 TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][sklearn]") {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0.05, 0.1);
-  // Tie-free cases: exact (n <= 25) against scipy's exact mode, and n = 40 against its normal approximation.
+  // Tie-free cases: exact (n <= 25) against scipy's exact mode, and n = 40 against its normal approximation;
+  // each two-sided and one-sided (greater).
   std::vector<std::vector<double>> cases;
   for (std::size_t n : {4, 7, 12, 20, 40}) {
     std::vector<double> d(n);
@@ -59,6 +93,7 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
     cases.push_back(d);
   }
   cases.push_back({0.1, 0.1, 0.2, -0.3, 0.4, 0.5, 0.6, -0.2, 0.2});  // tied magnitudes: approximation
+  cases.push_back({-0.3, -0.1, 0.05, -0.2, -0.4, -0.15});            // the other way: one-sided p near 1
   std::ostringstream script;
   script.precision(17);
   script << "import scipy.stats as st\nfor d in [";
@@ -70,9 +105,10 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
   script << "]:\n"
             "  ties = len(set(abs(x) for x in d)) < len(d)\n"
             "  mode = 'approx' if ties or len(d) > 25 else 'exact'\n"
-            "  w = st.wilcoxon(d, mode=mode, correction=False).pvalue\n"
             "  pos = sum(1 for x in d if x > 0); neg = sum(1 for x in d if x < 0)\n"
-            "  print(repr(w), repr(st.binomtest(pos, pos + neg).pvalue))\n";
+            "  for alternative in ['two-sided', 'greater']:\n"
+            "    w = st.wilcoxon(d, mode=mode, correction=False, alternative=alternative).pvalue\n"
+            "    print(repr(w), repr(st.binomtest(pos, pos + neg, alternative=alternative).pvalue))\n";
   due::test::ScratchDir dir;
   due::test::write_text(dir.file("check.py"), script.str());
   const auto result = due::test::run_command("/usr/bin/python3 -W ignore " + dir.file("check.py"));
@@ -80,12 +116,14 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
   REQUIRE(result.exit_code == 0);
   std::istringstream lines(result.output);
   for (const auto& d : cases) {
-    double wilcoxon = 0, sign = 0;
-    REQUIRE(lines >> wilcoxon >> sign);
-    INFO(d.size());
-    const auto c = due::compare_paired(d, std::vector<double>(d.size(), 0.0));
-    CHECK(c.wilcoxon_p == Approx(wilcoxon).epsilon(1e-9));
-    CHECK(c.sign_test_p == Approx(sign).epsilon(1e-9));
+    for (const due::Alternative alternative : {due::Alternative::two_sided, due::Alternative::greater}) {
+      double wilcoxon = 0, sign = 0;
+      REQUIRE(lines >> wilcoxon >> sign);
+      INFO(d.size() << (alternative == due::Alternative::greater ? " greater" : " two-sided"));
+      const auto c = due::compare_paired(d, std::vector<double>(d.size(), 0.0), alternative);
+      CHECK(c.wilcoxon_p == Approx(wilcoxon).epsilon(1e-9));
+      CHECK(c.sign_test_p == Approx(sign).epsilon(1e-9));
+    }
   }
 }
 
