@@ -2,7 +2,9 @@
 // independent implementation (Debian's python3-scipy, which python3-sklearn pulls in).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -129,12 +131,23 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
 
 namespace {
 
-due::MetricsRecord run(const std::string& method, int seed, double iou, double average_precision) {
+// A run with the given IoU (volume; its slice IoU half of it) and PR-AUC (AP); `tags` add to or replace the
+// dataset, method and seed tags.
+due::MetricsRecord run(const std::string& method, int seed, double iou, double average_precision,
+                       const std::map<std::string, std::string>& tags = {}) {
   due::MetricsRecord r;
   r.tags = {{"dataset", "phantom"}, {"method", method}, {"seed", std::to_string(seed)}};
+  for (const auto& [name, value] : tags) r.tags[name] = value;
   r.classification.average_precision = average_precision;
   r.volume.reported.mean.iou = iou;
+  r.slice.reported.mean.iou = iou / 2;
   return r;
+}
+
+std::vector<const due::MetricsRecord*> pointers_to(const std::vector<due::MetricsRecord>& runs) {
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  return pointers;
 }
 
 }  // namespace
@@ -146,21 +159,19 @@ TEST_CASE("paired statistics: the report's table pairs runs by seed against the 
                                              run("baseline", 3, 0.2, 0.8), run("due", 1, 0.3, 0.85),
                                              run("due", 2, 0.4, 0.7),      run("due", 3, 0.3, 0.9),
                                              run("due", 4, 0.9, 0.9)};
-  std::vector<const due::MetricsRecord*> pointers;
-  for (const auto& r : runs) pointers.push_back(&r);
-  const std::string table =
-      due::paired_comparison_table(due::group_runs(pointers, {}), "baseline", {"iou_volume", "average_precision"});
+  const std::string table = due::paired_comparison_table(due::group_runs(pointers_to(runs), {}), "baseline",
+                                                         {"iou_volume", "average_precision"});
   INFO(table);
   // IoU: mean 0.2, sd 0.1, 3 of 3 won, Wilcoxon exact p = 0.25, sign p = 0.25. AP: +0.05, -0.1, +0.1: mean
   // 1/60 = 0.017, sd 0.104, 2 of 3 won.
   CHECK_THAT(table, Catch::Matchers::Contains("| due | 3 | +0.200 ± 0.100 | 3/3 | 0.250 | 0.250 | +0.017 ± 0.104 | 2/3 |"));
-  CHECK_THAT(table, Catch::Matchers::Contains("minus baseline"));
+  CHECK_THAT(table, Catch::Matchers::Contains("minus baseline, run by run on the same data seed and classifier seed"));
   CHECK_THAT(table, !Catch::Matchers::Contains("Fewer than 3"));
   // With two seeds no test is given and the table says the differences are anecdotes.
   const std::vector<const due::MetricsRecord*> two{&runs[0], &runs[1], &runs[3], &runs[4]};
   const std::string short_table = due::paired_comparison_table(due::group_runs(two, {}), "baseline", {"iou_volume"});
   CHECK_THAT(short_table, Catch::Matchers::Contains("| due | 2 | +0.250 ± 0.071 | 2/2 | — | — |"));
-  CHECK_THAT(short_table, Catch::Matchers::Contains("Fewer than 3 paired seeds"));
+  CHECK_THAT(short_table, Catch::Matchers::Contains("Fewer than 3 pairs for some rows"));
   // A steered baseline sorted before the plain one does not become the reference.
   std::vector<due::MetricsRecord> steered{run("baseline", 1, 0.9, 0.9), run("baseline", 2, 0.9, 0.9)};
   for (auto& r : steered) r.tags["steering"] = "feedback";
@@ -170,6 +181,36 @@ TEST_CASE("paired statistics: the report's table pairs runs by seed against the 
   // No baseline: no table.
   const std::vector<const due::MetricsRecord*> alone{&runs[3], &runs[4]};
   CHECK(due::paired_comparison_table(due::group_runs(alone, {}), "baseline", {"iou_volume"}).empty());
+}
+
+TEST_CASE("paired statistics: runs pair by data seed and classifier seed, every draw pooled", "[paired-statistics][report]") {
+  // Two data draws, classifier seeds 1-3 in each. Draw 2 is harder (every IoU 0.3 lower), and DUE is above
+  // Baseline by 0.01 s + 0.03 (d - 1) on seed s of draw d: six distinct positive differences. Pairing by the
+  // classifier seed alone would take seed 1 of draw 1 and seed 1 of draw 2 for one pair (3 pairs, and across
+  // draws: the one-sided p could not go below 1/8).
+  std::vector<due::MetricsRecord> runs;
+  for (int draw : {1, 2}) {
+    for (int seed : {1, 2, 3}) {
+      const double baseline_iou = 0.4 - 0.3 * (draw - 1) + 0.002 * seed;
+      const std::map<std::string, std::string> data_seed{{"data_seed", std::to_string(draw)}};
+      runs.push_back(run("baseline", seed, baseline_iou, 0.8, data_seed));
+      runs.push_back(run("due", seed, baseline_iou + 0.01 * seed + 0.03 * (draw - 1), 0.8, data_seed));
+    }
+  }
+  const auto groups = due::group_runs(pointers_to(runs), {});
+  REQUIRE(groups.size() == 2);  // data_seed is left out of the group key, like seed
+  CHECK(groups[1].label == "due");
+  CHECK(groups[1].runs.size() == 6);
+  const due::PairedValues values = due::paired_values(groups[1], groups[0], "iou_volume");
+  REQUIRE(values.a.size() == 6);
+  std::vector<double> differences;
+  for (std::size_t i = 0; i < 6; ++i) differences.push_back(values.a[i] - values.b[i]);
+  std::sort(differences.begin(), differences.end());
+  const double expected[] = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06};
+  for (std::size_t i = 0; i < 6; ++i) CHECK(differences[i] == Approx(expected[i]));
+  // The table against Baseline pools the same six pairs: two-sided p = 2/64 (by the seed alone: 3 pairs, 0.25).
+  CHECK_THAT(due::paired_comparison_table(groups, "baseline", {"iou_volume"}),
+             Catch::Matchers::Contains("| due | 6 | +0.035 ± 0.019 | 6/6 | 0.031 | 0.031 |"));
 }
 
 TEST_CASE("paired statistics: the claim check says what the runs show, either way", "[paired-statistics][report]") {

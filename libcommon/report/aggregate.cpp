@@ -37,6 +37,7 @@ std::size_t method_rank(const std::string& method) {
 std::vector<RunGroup> group_runs(const std::vector<const MetricsRecord*>& runs, const std::vector<std::string>& left_out) {
   std::set<std::string> ignored(left_out.begin(), left_out.end());
   ignored.insert("seed");
+  ignored.insert(kDataSeedTag);
   std::map<std::map<std::string, std::string>, std::vector<const MetricsRecord*>> by_key;
   for (const MetricsRecord* run : runs) {
     std::map<std::string, std::string> key;
@@ -92,11 +93,22 @@ const RunGroup* plain_group_of(const std::vector<RunGroup>& groups, const std::s
   return found;
 }
 
-std::map<std::string, double> values_by_seed(const RunGroup& group, const std::string& metric_key) {
+PairedValues paired_values(const RunGroup& a, const RunGroup& b, const std::string& metric_key) {
   const MetricDefinition& metric = scalar_metric(metric_key);
-  std::map<std::string, double> values;
-  for (const MetricsRecord* run : group.runs) values[run->tag("seed")] = metric.value(*run);
-  return values;
+  using RunKey = std::pair<std::string, std::string>;  // (data seed, classifier seed)
+  const auto key_of = [](const MetricsRecord& run) { return RunKey{run.tag(kDataSeedTag), run.tag("seed")}; };
+  std::map<RunKey, double> values_of_b;
+  for (const MetricsRecord* run : b.runs) values_of_b[key_of(*run)] = metric.value(*run);
+  std::map<RunKey, double> values_of_a;
+  for (const MetricsRecord* run : a.runs) values_of_a[key_of(*run)] = metric.value(*run);
+  PairedValues paired;
+  for (const auto& [key, value] : values_of_a) {
+    const auto partner = values_of_b.find(key);
+    if (partner == values_of_b.end()) continue;
+    paired.a.push_back(value);
+    paired.b.push_back(partner->second);
+  }
+  return paired;
 }
 
 }  // namespace due

@@ -17,7 +17,12 @@ struct Summary {
 };
 Summary summarise(const std::vector<double>& values);
 
-// Runs whose tags agree on everything but the left-out tags (always: seed) form one configuration.
+// The tag of the data draw a run was trained and tested on (the phantom draw and the split). Metrics files
+// written before it existed lack it: they count as one draw.
+inline constexpr const char* kDataSeedTag = "data_seed";
+
+// Runs whose tags agree on everything but the left-out tags (always: seed and data_seed) form one
+// configuration: the classifier seeds of every data draw, pooled.
 struct RunGroup {
   std::map<std::string, std::string> key;  // the tags that define it
   std::vector<const MetricsRecord*> runs;
@@ -40,8 +45,13 @@ std::map<std::string, std::vector<const MetricsRecord*>> split_by_tag(const std:
 // when there is one, else the first with that method tag; nullptr when none.
 const RunGroup* plain_group_of(const std::vector<RunGroup>& groups, const std::string& method);
 
-// A metric (scalar_metrics() key) of each run of a group, by its seed tag.
-std::map<std::string, double> values_by_seed(const RunGroup& group, const std::string& metric_key);
+// A metric (scalar_metrics() key) of the runs two groups share, in matching order: a[i] and b[i] are one pair.
+// Runs pair by data seed and classifier seed: seed 1 of data seed 1 and seed 1 of data seed 2 are different
+// pairs, and every pair of every data seed counts. Runs only one side has are left out.
+struct PairedValues {
+  std::vector<double> a, b;
+};
+PairedValues paired_values(const RunGroup& a, const RunGroup& b, const std::string& metric_key);
 
 // Parses a tag's value as a number (e.g. train_size, lambda); false when it is not one.
 bool tag_number(const MetricsRecord& run, const std::string& tag, double& value);

@@ -14,18 +14,19 @@ std::string number(double value) {
   return text;
 }
 
-std::string mean_sd(const RunGroup& group, const std::string& key) {
+Summary summary_of(const RunGroup& group, const std::string& key) {
+  const MetricDefinition& metric = scalar_metric(key);
   std::vector<double> values;
-  for (const auto& [seed, v] : values_by_seed(group, key)) values.push_back(v);
-  const Summary s = summarise(values);
+  for (const MetricsRecord* run : group.runs) values.push_back(metric.value(*run));
+  return summarise(values);
+}
+
+std::string mean_sd(const RunGroup& group, const std::string& key) {
+  const Summary s = summary_of(group, key);
   return s.count < 2 ? number(s.mean) : number(s.mean) + " ± " + number(s.std);
 }
 
-double mean_of(const RunGroup& group, const std::string& key) {
-  std::vector<double> values;
-  for (const auto& [seed, v] : values_by_seed(group, key)) values.push_back(v);
-  return summarise(values).mean;
-}
+double mean_of(const RunGroup& group, const std::string& key) { return summary_of(group, key).mean; }
 
 }  // namespace
 
@@ -37,18 +38,17 @@ std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
   std::ostringstream out;
   out << "**What this shows** (the paper's claims about DUE, checked on these runs; volume scores, as the paper "
          "scores its 3D methods):\n\n";
-  // 1. DUE >= 2 x Baseline on every paired seed.
-  const auto due_iou = values_by_seed(*due, "iou_volume"), base_iou = values_by_seed(*baseline, "iou_volume");
+  // 1. DUE >= 2 x Baseline on every pair (same data seed and classifier seed).
+  const PairedValues iou = paired_values(*due, *baseline, "iou_volume");
   std::size_t pairs = 0, doubled = 0, higher = 0;
   std::string ratios;
-  for (const auto& [seed, value] : due_iou) {
-    const auto other = base_iou.find(seed);
-    if (other == base_iou.end() || !std::isfinite(value) || !std::isfinite(other->second)) continue;
+  for (std::size_t i = 0; i < iou.a.size(); ++i) {
+    const double value = iou.a[i], other = iou.b[i];
+    if (!std::isfinite(value) || !std::isfinite(other)) continue;
     ++pairs;
-    doubled += value >= 2 * other->second;
-    higher += value > other->second;
-    ratios += (ratios.empty() ? "" : ", ") +
-              (other->second > 0 ? number(value / other->second) + "x" : std::string("n/a (Baseline 0)"));
+    doubled += value >= 2 * other;
+    higher += value > other;
+    ratios += (ratios.empty() ? "" : ", ") + (other > 0 ? number(value / other) + "x" : std::string("n/a (Baseline 0)"));
   }
   out << "- Explanation IoU: DUE " << mean_sd(*due, "iou_volume") << ", Baseline " << mean_sd(*baseline, "iou_volume")
       << "; DUE higher on " << higher << " of " << pairs << " paired seed(s), at least twice Baseline's on "
