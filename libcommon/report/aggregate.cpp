@@ -28,6 +28,21 @@ Summary summarise(const std::vector<double>& values) {
   return s;
 }
 
+namespace {
+
+// Data seeds in order of value ("2" before "10"), any that is not a number after them, by text.
+struct DataSeedOrder {
+  static std::tuple<bool, double, std::string> position(const std::string& seed) {
+    char* end = nullptr;
+    const double value = std::strtod(seed.c_str(), &end);
+    const bool number = !seed.empty() && *end == '\0' && std::isfinite(value);
+    return {!number, number ? value : 0.0, seed};
+  }
+  bool operator()(const std::string& a, const std::string& b) const { return position(a) < position(b); }
+};
+
+}  // namespace
+
 std::size_t method_rank(const std::string& method) {
   static const std::vector<std::string> order{"baseline", "baseline-plus", "haics", "gradia", "res-g", "due"};
   const auto found = std::find(order.begin(), order.end(), method);
@@ -109,6 +124,21 @@ PairedValues paired_values(const RunGroup& a, const RunGroup& b, const std::stri
     paired.b.push_back(partner->second);
   }
   return paired;
+}
+
+std::vector<RunGroup> split_by_data_seed(const RunGroup& group) {
+  std::map<std::string, std::vector<const MetricsRecord*>, DataSeedOrder> draws;
+  for (const MetricsRecord* run : group.runs) draws[run->tag(kDataSeedTag)].push_back(run);
+  if (draws.size() < 2) return {group};
+  std::vector<RunGroup> parts;
+  for (const auto& [data_seed, runs] : draws) {
+    RunGroup part = group;
+    part.runs = runs;
+    part.key[kDataSeedTag] = data_seed;
+    part.label += " (data seed " + (data_seed.empty() ? std::string("not tagged") : data_seed) + ")";
+    parts.push_back(part);
+  }
+  return parts;
 }
 
 }  // namespace due

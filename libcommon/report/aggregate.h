@@ -53,6 +53,10 @@ struct PairedValues {
 };
 PairedValues paired_values(const RunGroup& a, const RunGroup& b, const std::string& metric_key);
 
+// A group's runs per data draw, in the order of the data seeds (numbers by value), each labelled
+// "<label> (data seed D)"; one entry, the group itself, when all its runs share one data seed.
+std::vector<RunGroup> split_by_data_seed(const RunGroup& group);
+
 // Parses a tag's value as a number (e.g. train_size, lambda); false when it is not one.
 bool tag_number(const MetricsRecord& run, const std::string& tag, double& value);
 
