@@ -89,6 +89,28 @@ TEST_CASE("report: summaries, groups and labels", "[report]") {
   CHECK(groups[1].runs.size() == 2);
   CHECK(groups[2].label == "due interpolator=linear");
 
+  // due-unweighted sorts just before the due it ablates. DUE's plain group is its default configuration
+  // (diffusion + npvae), not the blend group sorted before it; prose names each by method and imputation.
+  std::vector<due::MetricsRecord> ablation{fixture("due", 1, 20, 0.8, 0.4), fixture("due", 1, 20, 0.8, 0.4),
+                                           fixture("due-unweighted", 1, 20, 0.8, 0.3),
+                                           fixture("haics", 1, 20, 0.8, 0.2)};
+  ablation[0].tags["uncertainty"] = "blend";
+  ablation[2].tags["uncertainty"] = "none";
+  ablation[3].tags["interpolator"] = ablation[3].tags["uncertainty"] = "none";
+  std::vector<const due::MetricsRecord*> ablation_pointers;
+  for (const auto& r : ablation) ablation_pointers.push_back(&r);
+  const auto ablation_groups = due::group_runs(ablation_pointers, {});
+  REQUIRE(ablation_groups.size() == 4);
+  CHECK(ablation_groups[0].label == "haics");
+  CHECK(ablation_groups[1].label == "due-unweighted");
+  CHECK(ablation_groups[2].label == "due uncertainty=blend");
+  CHECK(ablation_groups[3].label == "due uncertainty=npvae");
+  CHECK(due::plain_group_of(ablation_groups, "due") == &ablation_groups[3]);
+  CHECK(due::configuration_name(ablation_groups[3]) == "DUE (diffusion + npvae)");
+  CHECK(due::configuration_name(ablation_groups[2]) == "DUE (diffusion + blend)");
+  CHECK(due::configuration_name(ablation_groups[1]) == "DUE-unweighted (diffusion)");
+  CHECK(due::configuration_name(ablation_groups[0]) == "HAICS");
+
   const std::string table = due::summary_table(groups, {"accuracy", "iou_volume"});
   CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU (volume) |"));
   // Fewer than 3 seeds in some group: nothing is bold (a best mean of 1-2 seeds is noise).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <tuple>
@@ -30,6 +31,28 @@ Summary summarise(const std::vector<double>& values) {
 
 namespace {
 
+struct KnownMethod {
+  const char* tag;
+  const char* display_name;
+};
+// The paper's Table 1 order; due-unweighted, not a row of the paper, beside the DUE it ablates.
+constexpr KnownMethod kKnownMethods[] = {{"baseline", "Baseline"}, {"baseline-plus", "Baseline+"},
+                                         {"haics", "HAICS"},       {"gradia", "GRADIA"},
+                                         {"res-g", "RES-G"},       {"due-unweighted", "DUE-unweighted"},
+                                         {"due", "DUE"}};
+
+const KnownMethod* known_method(const std::string& method) {
+  for (const KnownMethod& known : kKnownMethods)
+    if (method == known.tag) return &known;
+  return nullptr;
+}
+
+// "" when the tag is absent or "none": the run did not use that stage.
+std::string used_setting(const std::map<std::string, std::string>& tags, const std::string& name) {
+  const auto found = tags.find(name);
+  return found == tags.end() || found->second == "none" ? std::string() : found->second;
+}
+
 // Data seeds in order of value ("2" before "10"), any that is not a number after them, by text.
 struct DataSeedOrder {
   static std::tuple<bool, double, std::string> position(const std::string& seed) {
@@ -44,9 +67,31 @@ struct DataSeedOrder {
 }  // namespace
 
 std::size_t method_rank(const std::string& method) {
-  static const std::vector<std::string> order{"baseline", "baseline-plus", "haics", "gradia", "res-g", "due"};
-  const auto found = std::find(order.begin(), order.end(), method);
-  return static_cast<std::size_t>(found - order.begin());
+  const KnownMethod* known = known_method(method);
+  return known ? static_cast<std::size_t>(known - kKnownMethods) : std::size(kKnownMethods);
+}
+
+std::string method_display_name(const std::string& method) {
+  const KnownMethod* known = known_method(method);
+  return known ? known->display_name : method;
+}
+
+bool in_default_configuration(const RunGroup& group) {
+  const std::string interpolator = used_setting(group.key, "interpolator");
+  const std::string uncertainty = used_setting(group.key, "uncertainty");
+  return (interpolator.empty() || interpolator == kDefaultInterpolator) &&
+         (uncertainty.empty() || uncertainty == kDefaultUncertainty);
+}
+
+std::string configuration_name(const RunGroup& group) {
+  std::string imputation = used_setting(group.key, "interpolator");
+  const std::string uncertainty = used_setting(group.key, "uncertainty");
+  if (!uncertainty.empty()) imputation += (imputation.empty() ? "" : " + ") + uncertainty;
+  std::string details = imputation;
+  for (const auto& [name, value] : group.label_tags)
+    if (name != "interpolator" && name != "uncertainty") details += (details.empty() ? "" : ", ") + name + "=" + value;
+  const std::string name = method_display_name(group.runs.front()->tag("method"));
+  return details.empty() ? name : name + " (" + details + ")";
 }
 
 std::vector<RunGroup> group_runs(const std::vector<const MetricsRecord*>& runs, const std::vector<std::string>& left_out) {
@@ -61,7 +106,7 @@ std::vector<RunGroup> group_runs(const std::vector<const MetricsRecord*>& runs, 
     by_key[key].push_back(run);
   }
   std::vector<RunGroup> groups;
-  for (auto& [key, members] : by_key) groups.push_back({key, members, ""});
+  for (auto& [key, members] : by_key) groups.push_back({key, members, {}, ""});
   const auto method_of = [](const RunGroup& g) {
     const auto found = g.key.find("method");
     return found == g.key.end() ? std::string() : found->second;
@@ -80,8 +125,9 @@ std::vector<RunGroup> group_runs(const std::vector<const MetricsRecord*>& runs, 
         const auto found = other.key.find(name);
         differs = differs || found == other.key.end() || found->second != value;
       }
-      if (differs) group.label += " " + name + "=" + value;
+      if (differs) group.label_tags[name] = value;
     }
+    for (const auto& [name, value] : group.label_tags) group.label += " " + name + "=" + value;
   }
   return groups;
 }
@@ -102,9 +148,13 @@ bool tag_number(const MetricsRecord& run, const std::string& tag, double& value)
 }
 
 const RunGroup* plain_group_of(const std::vector<RunGroup>& groups, const std::string& method) {
+  // 0: labelled with the method alone; 1: DUE's default imputation; 2: any other.
+  const auto preference = [&](const RunGroup& g) {
+    return g.label == method ? 0 : in_default_configuration(g) ? 1 : 2;
+  };
   const RunGroup* found = nullptr;
   for (const RunGroup& g : groups)
-    if (g.runs.front()->tag("method") == method && (!found || g.label == method)) found = &g;
+    if (g.runs.front()->tag("method") == method && (!found || preference(g) < preference(*found))) found = &g;
   return found;
 }
 
