@@ -208,30 +208,102 @@ TEST_CASE("paired statistics: runs pair by data seed and classifier seed, every 
   std::sort(differences.begin(), differences.end());
   const double expected[] = {0.01, 0.02, 0.03, 0.04, 0.05, 0.06};
   for (std::size_t i = 0; i < 6; ++i) CHECK(differences[i] == Approx(expected[i]));
+  // Six positive pairs: one-sided exact p = 1/64 = 0.016, shown.
+  const std::string text = due::claim_check_paragraph(groups);
+  INFO(text);
+  CHECK_THAT(text, Catch::Matchers::Contains(
+                       "- DUE vs Baseline, IoU (volume): DUE higher: **shown** (p = 0.016, one-sided exact Wilcoxon "
+                       "signed-rank test; one-sided sign test p = 0.016; n = 6 pairs; DUE − Baseline +0.035 ± 0.019, "
+                       "DUE higher in 6 of 6)."));
   // The table against Baseline pools the same six pairs: two-sided p = 2/64 (by the seed alone: 3 pairs, 0.25).
   CHECK_THAT(due::paired_comparison_table(groups, "baseline", {"iou_volume"}),
              Catch::Matchers::Contains("| due | 6 | +0.035 ± 0.019 | 6/6 | 0.031 | 0.031 |"));
 }
 
-TEST_CASE("paired statistics: the claim check says what the runs show, either way", "[paired-statistics][report]") {
-  // DUE doubles Baseline on seeds 1 and 2 (0.30 vs 0.10, 0.50 vs 0.20) but not on seed 3 (0.30 vs 0.20); it is
-  // above Baseline+ (mean 0.367 vs 0.300) and its AP 0.1 below Baseline's.
-  const std::vector<due::MetricsRecord> runs{run("baseline", 1, 0.1, 0.9),      run("baseline", 2, 0.2, 0.9),
-                                             run("baseline", 3, 0.2, 0.9),      run("due", 1, 0.3, 0.8),
-                                             run("due", 2, 0.5, 0.8),           run("due", 3, 0.3, 0.8),
-                                             run("baseline-plus", 1, 0.3, 0.8), run("baseline-plus", 2, 0.3, 0.8),
-                                             run("baseline-plus", 3, 0.3, 0.8)};
-  std::vector<const due::MetricsRecord*> pointers;
-  for (const auto& r : runs) pointers.push_back(&r);
-  const std::string text = due::claim_check_paragraph(due::group_runs(pointers, {}));
+TEST_CASE("paired statistics: the claim lines state shown or not shown with p and effect", "[paired-statistics][report]") {
+  // Hand table, seeds 1-10 (s):
+  //   Baseline IoU 0.1 + 0.01 s, DUE 0.3 + 0.02 s: differences 0.2 + 0.01 s, all 10 positive: one-sided exact
+  //     Wilcoxon p = 1/1024, sign p = 1/1024; mean 0.255, sd 0.01 sd(1..10) = 0.030.
+  //   Baseline+ (seeds 1-6) IoU = DUE - d, d = -0.01, 0.02, ..., 0.06: ranks 1-6, the smallest negative:
+  //     W+ = 20, p = P(W+ <= 1) = 2/64 = 0.031, shown; the sign test (5 of 6) gives 7/64 = 0.109.
+  //   AP: Baseline 0.9, DUE 0.87 + 0.002 s: DUE below on every seed (-0.028 ... -0.010) but within the 0.05
+  //     margin: the shifted differences are all positive, p = 1/1024, non-inferiority shown.
+  //   HAICS AP 0.95: DUE never higher, p = 1, not shown. GRADIA (seeds 1-3) AP 0.5: 3 of 3 higher, p = 1/8, not
+  //     shown: 3 pairs cannot. RES-G (seeds 1-2) AP 0.5: no p at all.
+  std::vector<due::MetricsRecord> runs;
+  const double plus_difference[] = {-0.01, 0.02, 0.03, 0.04, 0.05, 0.06};
+  for (int s = 1; s <= 10; ++s) {
+    const double due_iou = 0.3 + 0.02 * s;
+    runs.push_back(run("baseline", s, 0.1 + 0.01 * s, 0.9));
+    runs.push_back(run("due", s, due_iou, 0.87 + 0.002 * s));
+    runs.push_back(run("haics", s, 0.1, 0.95));
+    if (s <= 6) runs.push_back(run("baseline-plus", s, due_iou - plus_difference[s - 1], 0.9));
+    if (s <= 3) runs.push_back(run("gradia", s, 0.1, 0.5));
+    if (s <= 2) runs.push_back(run("res-g", s, 0.1, 0.5));
+  }
+  const std::string text = due::claim_check_paragraph(due::group_runs(pointers_to(runs), {}));
   INFO(text);
-  CHECK_THAT(text, Catch::Matchers::Contains("DUE higher on 3 of 3 paired seed(s), at least twice Baseline's on 2 of 3 "
-                                             "(ratios 3.000x, 2.500x, 1.500x)"));
-  CHECK_THAT(text, Catch::Matchers::Contains("does not hold here"));
-  CHECK_THAT(text, Catch::Matchers::Contains("IoU 0.367 vs 0.300. DUE is at least Baseline+ on the mean."));
-  CHECK_THAT(text, Catch::Matchers::Contains("more than 0.05 below Baseline's"));
-  CHECK_THAT(text, !Catch::Matchers::Contains("anecdotes"));
-  // Without a DUE group there is nothing to check.
-  const std::vector<const due::MetricsRecord*> no_due{&runs[0], &runs[6]};
+  using Catch::Matchers::Contains;
+  CHECK_THAT(text, Contains("one-sided exact Wilcoxon signed-rank test in the paper's direction at p < 0.05"));
+  CHECK_THAT(text, Contains("- DUE vs Baseline, IoU (volume): DUE higher: **shown** (p = 9.8e-04, one-sided exact "
+                            "Wilcoxon signed-rank test; one-sided sign test p = 9.8e-04; n = 10 pairs; DUE − Baseline "
+                            "+0.255 ± 0.030, DUE higher in 10 of 10)."));
+  CHECK_THAT(text, Contains("- DUE vs Baseline+, IoU (volume): DUE higher: **shown** (p = 0.031, one-sided exact "
+                            "Wilcoxon signed-rank test; one-sided sign test p = 0.109; n = 6 pairs; DUE − Baseline+ "
+                            "+0.032 ± 0.025, DUE higher in 5 of 6)."));
+  CHECK_THAT(text, Contains("- DUE vs Baseline, PR-AUC (AP): on par, tested as non-inferiority at a margin of 0.05 "
+                            "(shown when DUE − Baseline + 0.05 is significantly above 0): **shown** (p = 9.8e-04, "
+                            "one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 9.8e-04; n = 10 pairs; "
+                            "DUE − Baseline -0.019 ± 0.006, DUE higher in 0 of 10)."));
+  CHECK_THAT(text, Contains("- DUE vs HAICS, PR-AUC (AP): DUE higher (3D over 2D): **not shown** (p = 1.000, "
+                            "one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 1.000; n = 10 pairs;"));
+  CHECK_THAT(text, Contains("- DUE vs GRADIA, PR-AUC (AP): DUE higher (3D over 2D): **not shown** (p = 0.125, "
+                            "one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 0.125; n = 3 pairs; "
+                            "DUE − GRADIA +0.374 ± 0.002, DUE higher in 3 of 3). With 3 pairs no test can reach "
+                            "p < 0.05 (the smallest one-sided exact Wilcoxon p is 1/2^3 = 0.125; 5 pairs can give "
+                            "0.031)."));
+  CHECK_THAT(text, Contains("- DUE vs RES-G, PR-AUC (AP): DUE higher (3D over 2D): **not shown** (n = 2 pairs; "
+                            "DUE − RES-G +0.373 ± 0.001, DUE higher in 2 of 2). With 2 pairs no test can reach"));
+  // Without a DUE group, or without anything to hold it against, there is nothing to check.
+  const std::vector<const due::MetricsRecord*> no_due{&runs[0], &runs[3]};
   CHECK(due::claim_check_paragraph(due::group_runs(no_due, {})).empty());
+  const std::vector<const due::MetricsRecord*> due_alone{&runs[1]};
+  CHECK(due::claim_check_paragraph(due::group_runs(due_alone, {})).empty());
+}
+
+TEST_CASE("paired statistics: the claim lines check DUE's default configuration, and name each", "[paired-statistics][report]") {
+  // The ablation's DUE groups: diffusion + blend sorts first, but the claims are the paper's about diffusion +
+  // npvae; the others get one line each, on the first claim. Baseline IoU 0.1 on seeds 1-5; DUE (diffusion +
+  // npvae) 0.3 + 0.01 s, always higher (p = 1/32); (diffusion + blend) 0.05 + 0.01 s, always lower (p = 1);
+  // (linear + npvae) 0.1 + 0.01 (s - 3): lower, higher or tied.
+  const auto imputation = [](const std::string& interpolator, const std::string& uncertainty) {
+    return std::map<std::string, std::string>{{"interpolator", interpolator}, {"uncertainty", uncertainty}};
+  };
+  std::vector<due::MetricsRecord> runs;
+  for (int s = 1; s <= 5; ++s) {
+    runs.push_back(run("baseline", s, 0.1, 0.8, imputation("none", "none")));
+    runs.push_back(run("due", s, 0.05 + 0.01 * s, 0.8, imputation("diffusion", "blend")));
+    runs.push_back(run("due", s, 0.3 + 0.01 * s, 0.8, imputation("diffusion", "npvae")));
+    runs.push_back(run("due", s, 0.1 + 0.01 * (s - 3), 0.8, imputation("linear", "npvae")));
+  }
+  const auto groups = due::group_runs(pointers_to(runs), {});
+  REQUIRE(groups.size() == 4);
+  REQUIRE(groups[1].label == "due interpolator=diffusion uncertainty=blend");  // the first DUE group
+  const std::string text = due::claim_check_paragraph(groups);
+  INFO(text);
+  using Catch::Matchers::Contains;
+  CHECK_THAT(text, Contains("Checked on DUE (diffusion + npvae), DUE's default configuration; the other DUE "
+                            "configurations on the first claim after it."));
+  CHECK_THAT(text, Contains("- DUE (diffusion + npvae) vs Baseline, IoU (volume): DUE higher: **shown** (p = 0.031,"));
+  CHECK_THAT(text, Contains("- DUE (diffusion + npvae) vs Baseline, PR-AUC (AP): on par"));
+  CHECK_THAT(text, Contains("- DUE (diffusion + blend) vs Baseline, IoU (volume): DUE higher: **not shown** (p = 1.000,"));
+  CHECK_THAT(text, Contains("- DUE (linear + npvae) vs Baseline, IoU (volume): DUE higher: **not shown**"));
+  CHECK_THAT(text, !Contains("DUE (diffusion + blend) vs Baseline, PR-AUC"));  // one line per other configuration
+  // Without the default, the first is checked and the paragraph says the default is missing.
+  std::vector<const due::MetricsRecord*> without_default;
+  for (const auto& r : runs)
+    if (r.tag("uncertainty") != "npvae" || r.tag("interpolator") != "diffusion") without_default.push_back(&r);
+  const std::string fallback = due::claim_check_paragraph(due::group_runs(without_default, {}));
+  CHECK_THAT(fallback, Contains("Checked on DUE (diffusion + blend) (no run of DUE's default configuration, "
+                                "diffusion + npvae, is here)"));
 }

@@ -1,30 +1,14 @@
 #include "report/paired_table.h"
 
-#include <cmath>
-#include <cstdio>
-#include <map>
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include "report/paired_statistics.h"
+#include "report/paired_text.h"
 #include "report/tables.h"
 
 namespace due {
-namespace {
-
-std::string fixed(double value, int decimals) {
-  if (std::isnan(value)) return "n/a";
-  char text[64];
-  std::snprintf(text, sizeof text, "%+.*f", decimals, value);
-  return text;
-}
-
-std::string p_value(double p) {
-  char text[32];
-  std::snprintf(text, sizeof text, p < 0.001 ? "%.1e" : "%.3f", p);
-  return text;
-}
-
-}  // namespace
 
 std::string paired_comparison_table(const std::vector<RunGroup>& groups, const std::string& reference_method,
                                     const std::vector<std::string>& metric_keys) {
@@ -48,11 +32,12 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
     for (const std::string& key : metric_keys) {
       const PairedValues values = paired_values(g, *reference, key);
       const PairedComparison c = compare_paired(values.a, values.b);
+      const bool tested = c.pairs >= kPairsForAnyTest;
       pairs = std::max(pairs, c.pairs);
-      approximate = approximate || (!c.wilcoxon_exact && c.pairs >= 3);
-      row << ' ' << fixed(c.mean_difference, 3) << (c.pairs >= 2 ? " ± " + fixed(c.std_difference, 3).substr(1) : "")
-          << " | " << c.wins << "/" << c.pairs << " | " << (c.pairs >= 3 ? p_value(c.wilcoxon_p) : "—") << " | "
-          << (c.pairs >= 3 ? p_value(c.sign_test_p) : "—") << " |";
+      approximate = approximate || (!c.wilcoxon_exact && tested);
+      row << ' ' << format_paired_difference(c) << " | " << c.wins << "/" << c.pairs << " | "
+          << (tested ? format_p_value(c.wilcoxon_p) : "—") << " | " << (tested ? format_p_value(c.sign_test_p) : "—")
+          << " |";
     }
     fewest_pairs = std::min(fewest_pairs, pairs);
     out << "| " << markdown_cell(g.label) << " | " << pairs << " |" << row.str() << '\n';
@@ -64,9 +49,9 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
       << (approximate ? " (normal approximation with the tie correction where magnitudes tie)" : "")
       << "; Sign: two-sided exact binomial sign test. With n pairs neither can go below 2/2^n (0.25 for 3, 0.0625 "
          "for 5): fewer than 6 pairs cannot show p < 0.05.";
-  if (fewest_pairs < 3)
-    out << " **Fewer than 3 pairs for some rows: no test is reported there, and their differences are "
-           "anecdotes, not evidence.**";
+  if (fewest_pairs < kPairsForAnyTest)
+    out << " **Fewer than " << kPairsForAnyTest << " pairs for some rows: no test is reported there, and their "
+           "differences are anecdotes, not evidence.**";
   out << '\n';
   return out.str();
 }
