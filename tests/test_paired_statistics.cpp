@@ -10,6 +10,7 @@
 
 #include "report/aggregate.h"
 #include "report/claim_check.h"
+#include "report/ladder.h"
 #include "report/metrics_file.h"
 #include "report/paired_statistics.h"
 #include "report/paired_table.h"
@@ -306,4 +307,66 @@ TEST_CASE("paired statistics: the claim lines check DUE's default configuration,
   const std::string fallback = due::claim_check_paragraph(due::group_runs(without_default, {}));
   CHECK_THAT(fallback, Contains("Checked on DUE (diffusion + blend) (no run of DUE's default configuration, "
                                 "diffusion + npvae, is here)"));
+}
+
+TEST_CASE("paired statistics: the Ladder, rung by rung", "[paired-statistics][report]") {
+  // Seeds 1-5 (s); IoU (volume), the slice IoU half of it; AP constant per method:
+  //   Baseline        0.09 + 0.01 s                    AP 0.80
+  //   Baseline+       Baseline + 0.04 + 0.01 s         AP 0.81   5 of 5 higher: p = 1/32 = 0.031
+  //   DUE-unweighted  Baseline+ + (0.05, 0.04, -0.03, 0.02, -0.01)   AP 0.82
+  //                   (diffusion): W+ = 5 + 4 + 2 = 11, p = P(W+ <= 4) = 7/32 = 0.219; sign 3 of 5: 16/32
+  //   DUE             DUE-unweighted + 0.01 s          AP 0.83   (diffusion + npvae): 5 of 5, p = 0.031
+  // and groups that must not be taken for a rung: DUE-unweighted (linear) far above Baseline+, DUE (diffusion +
+  // blend), sorted before the default, below DUE-unweighted.
+  const double imputation_difference[] = {0.05, 0.04, -0.03, 0.02, -0.01};
+  const auto tags = [](const std::string& interpolator, const std::string& uncertainty) {
+    return std::map<std::string, std::string>{{"interpolator", interpolator}, {"uncertainty", uncertainty}};
+  };
+  std::vector<due::MetricsRecord> runs;
+  for (int s = 1; s <= 5; ++s) {
+    const double baseline = 0.09 + 0.01 * s, plus = baseline + 0.04 + 0.01 * s;
+    const double unweighted = plus + imputation_difference[s - 1], weighted = unweighted + 0.01 * s;
+    runs.push_back(run("baseline", s, baseline, 0.80, tags("none", "none")));
+    runs.push_back(run("baseline-plus", s, plus, 0.81, tags("none", "none")));
+    runs.push_back(run("due-unweighted", s, unweighted, 0.82, tags("diffusion", "none")));
+    runs.push_back(run("due-unweighted", s, plus + 0.3, 0.82, tags("linear", "none")));
+    runs.push_back(run("due", s, weighted, 0.83, tags("diffusion", "npvae")));
+    runs.push_back(run("due", s, unweighted - 0.1, 0.83, tags("diffusion", "blend")));
+  }
+  const std::string ladder = due::ladder_section(due::group_runs(pointers_to(runs), {}));
+  INFO(ladder);
+  using Catch::Matchers::Contains;
+  CHECK_THAT(ladder, Contains("| Rung | Over | Adds | Δ IoU (volume) | Δ IoU (slice) | Δ PR-AUC (AP) | Won (IoU "
+                              "(volume)) | Wilcoxon p | Sign p |"));
+  CHECK_THAT(ladder, Contains("| Baseline+ | Baseline | + explanation loss on the sparse annotated slices | "
+                              "+0.070 ± 0.016 | +0.035 ± 0.008 | +0.010 ± 0.000 | 5/5 | 0.031 | 0.031 |"));
+  CHECK_THAT(ladder, Contains("| DUE-unweighted (diffusion) | Baseline+ | + imputation of the missing slices | "
+                              "+0.014 ± 0.034 | +0.007 ± 0.017 | +0.010 ± 0.000 | 3/5 | 0.219 | 0.500 |"));
+  CHECK_THAT(ladder, Contains("| DUE (diffusion + npvae) | DUE-unweighted (diffusion) | + uncertainty weights | "
+                              "+0.030 ± 0.016 | +0.015 ± 0.008 | +0.010 ± 0.000 | 5/5 | 0.031 | 0.031 |"));
+  CHECK_THAT(ladder, Contains("p: one-sided (the rung higher) exact Wilcoxon signed-rank and sign tests on IoU (volume)"));
+  CHECK_THAT(ladder, Contains("- Does the explanation loss on the sparse slices help over none (Baseline+ over "
+                              "Baseline, IoU (volume))? yes (p = 0.031, one-sided exact Wilcoxon signed-rank test; "
+                              "one-sided sign test p = 0.031; n = 5 pairs; Baseline+ − Baseline +0.070 ± 0.016, "
+                              "Baseline+ higher in 5 of 5)."));
+  CHECK_THAT(ladder, Contains("- Does imputation help over the sparse annotation (DUE-unweighted (diffusion) over "
+                              "Baseline+, IoU (volume))? not shown here (p = 0.219,"));
+  CHECK_THAT(ladder, Contains("- Do the weights help over uniform weights (DUE (diffusion + npvae) over "
+                              "DUE-unweighted (diffusion), IoU (volume))? yes (p = 0.031,"));
+  CHECK_THAT(ladder, !Contains("Not run here"));
+
+  // Without DUE-unweighted, the two rows that need it are left out, and the section says so.
+  std::vector<const due::MetricsRecord*> no_unweighted;
+  for (const auto& r : runs)
+    if (r.tag("method") != "due-unweighted") no_unweighted.push_back(&r);
+  const std::string partial = due::ladder_section(due::group_runs(no_unweighted, {}));
+  CHECK_THAT(partial, Contains("| Baseline+ | Baseline |"));
+  CHECK_THAT(partial, !Contains("| DUE (diffusion + npvae) |"));
+  CHECK_THAT(partial, Contains("Not run here: DUE-unweighted; the rows that need it are left out."));
+  CHECK_THAT(partial, !Contains("Do the weights help"));
+  // Baseline and DUE alone are not consecutive rungs: no Ladder.
+  std::vector<const due::MetricsRecord*> ends;
+  for (const auto& r : runs)
+    if (r.tag("method") == "baseline" || r.tag("method") == "due") ends.push_back(&r);
+  CHECK(due::ladder_section(due::group_runs(ends, {})).empty());
 }

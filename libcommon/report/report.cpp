@@ -12,6 +12,7 @@
 #include "report/aggregate.h"
 #include "report/claim_check.h"
 #include "report/figures.h"
+#include "report/ladder.h"
 #include "report/montage_figure.h"
 #include "report/paired_table.h"
 #include "report/tables.h"
@@ -131,9 +132,11 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
        << summary_table(groups, kTable1Metrics, DataSeedRows::beside_pooled);
     const std::string claims = claim_check_paragraph(groups);
     if (!claims.empty()) md << "\n" << claims;
+    const std::string ladder = ladder_section(groups);
+    if (!ladder.empty()) md << "\n### The Ladder: what each part of DUE adds\n\n" << ladder;
     const std::string paired =
         paired_comparison_table(groups, "baseline", {"iou_volume", "iou_slice", "average_precision"});
-    if (!paired.empty()) md << "\n### Against Baseline, seed by seed\n\n" << paired;
+    if (!paired.empty()) md << "\n### Against Baseline, run by run\n\n" << paired;
     md << "\n### Classification at the argmax decision\n\n" << summary_table(groups, kDecisionMetrics);
 
     const auto png = [&](const std::string& figure_name) {
