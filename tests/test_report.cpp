@@ -6,6 +6,7 @@
 
 #include "report/aggregate.h"
 #include "report/metrics_file.h"
+#include "report/montage_figure.h"
 #include "report/tables.h"
 #include "support.h"
 
@@ -88,6 +89,28 @@ TEST_CASE("report: summaries, groups and labels", "[report]") {
   CHECK(groups[1].runs.size() == 2);
   CHECK(groups[2].label == "due interpolator=linear");
 
+  // due-unweighted sorts just before the due it ablates. DUE's plain group is its default configuration
+  // (diffusion + npvae), not the blend group sorted before it; prose names each by method and imputation.
+  std::vector<due::MetricsRecord> ablation{fixture("due", 1, 20, 0.8, 0.4), fixture("due", 1, 20, 0.8, 0.4),
+                                           fixture("due-unweighted", 1, 20, 0.8, 0.3),
+                                           fixture("haics", 1, 20, 0.8, 0.2)};
+  ablation[0].tags["uncertainty"] = "blend";
+  ablation[2].tags["uncertainty"] = "none";
+  ablation[3].tags["interpolator"] = ablation[3].tags["uncertainty"] = "none";
+  std::vector<const due::MetricsRecord*> ablation_pointers;
+  for (const auto& r : ablation) ablation_pointers.push_back(&r);
+  const auto ablation_groups = due::group_runs(ablation_pointers, {});
+  REQUIRE(ablation_groups.size() == 4);
+  CHECK(ablation_groups[0].label == "haics");
+  CHECK(ablation_groups[1].label == "due-unweighted");
+  CHECK(ablation_groups[2].label == "due uncertainty=blend");
+  CHECK(ablation_groups[3].label == "due uncertainty=npvae");
+  CHECK(due::plain_group_of(ablation_groups, "due") == &ablation_groups[3]);
+  CHECK(due::configuration_name(ablation_groups[3]) == "DUE (diffusion + npvae)");
+  CHECK(due::configuration_name(ablation_groups[2]) == "DUE (diffusion + blend)");
+  CHECK(due::configuration_name(ablation_groups[1]) == "DUE-unweighted (diffusion)");
+  CHECK(due::configuration_name(ablation_groups[0]) == "HAICS");
+
   const std::string table = due::summary_table(groups, {"accuracy", "iou_volume"});
   CHECK_THAT(table, Contains("| Method | Seeds | Accuracy | IoU (volume) |"));
   // Fewer than 3 seeds in some group: nothing is bold (a best mean of 1-2 seeds is noise).
@@ -103,6 +126,65 @@ TEST_CASE("report: summaries, groups and labels", "[report]") {
   const std::string bold = due::summary_table(due::group_runs(three_pointers, {}), {"accuracy", "iou_volume"});
   CHECK_THAT(bold, Contains("| baseline | 3 | **0.900 ± 0.000** | 0.200 ± 0.100 |"));
   CHECK_THAT(bold, Contains("| due | 3 | 0.800 ± 0.100 | **0.500 ± 0.100** |"));
+}
+
+TEST_CASE("report: Table 1 pools the data seeds and shows each under its pooled row", "[report]") {
+  // due and baseline on data seeds 2 and 10 (10 sorts after 2: by value), classifier seeds 1 and 2 in each.
+  std::vector<due::MetricsRecord> runs;
+  for (int data_seed : {10, 2}) {
+    for (int seed : {1, 2}) {
+      for (const std::string method : {"baseline", "due"}) {
+        const double shift = (data_seed == 2 ? 0.0 : 0.2) + 0.1 * seed;
+        runs.push_back(fixture(method, seed, 20, 0.5 + shift, (method == "due" ? 0.3 : 0.1) + shift));
+        runs.back().tags["data_seed"] = std::to_string(data_seed);
+      }
+    }
+  }
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  const auto groups = due::group_runs(pointers, {});
+  REQUIRE(groups.size() == 2);
+  const std::string table = due::summary_table(groups, {"accuracy", "iou_volume"}, due::DataSeedRows::beside_pooled);
+  INFO(table);
+  // due pooled: accuracies 0.6, 0.7 (data seed 2) and 0.8, 0.9 (data seed 10): mean 0.75, sd 0.129. Four runs
+  // a pooled row: its best means are bold (accuracy ties with baseline's); a draw's row never is, even where
+  // its mean is higher (due's IoU on data seed 10).
+  CHECK_THAT(table, Contains("| due | 4 | **0.750 ± 0.129** | **0.550 ± 0.129** |\n"
+                             "| due (data seed 2) | 2 | 0.650 ± 0.071 | 0.450 ± 0.071 |\n"
+                             "| due (data seed 10) | 2 | 0.850 ± 0.071 | 0.650 ± 0.071 |\n"));
+  CHECK_THAT(table, Contains("| baseline (data seed 2) | 2 | 0.650 ± 0.071 | 0.250 ± 0.071 |"));
+  CHECK_THAT(table, Contains("one row per draw, \"(data seed D)\""));
+  // Pooled only: no per-draw rows, and nothing else changes.
+  const std::string pooled = due::summary_table(groups, {"accuracy", "iou_volume"});
+  CHECK_THAT(pooled, !Contains("data seed"));
+  CHECK_THAT(pooled, Contains("| due | 4 | **0.750 ± 0.129** | **0.550 ± 0.129** |"));
+  // One data seed: the table is the same either way (as before data seeds existed).
+  std::vector<const due::MetricsRecord*> one_draw;
+  for (const auto& r : runs)
+    if (r.tag("data_seed") == "2") one_draw.push_back(&r);
+  const auto one_draw_groups = due::group_runs(one_draw, {});
+  CHECK(due::summary_table(one_draw_groups, {"accuracy"}, due::DataSeedRows::beside_pooled) ==
+        due::summary_table(one_draw_groups, {"accuracy"}));
+}
+
+TEST_CASE("report Fig. 4: every panel from the same data draw, the first data seed's", "[report]") {
+  // Each data draw has its own dataset file (its own split). Given draw 2's run first for one method and draw
+  // 1's first for the other, the figure takes draw 1's for both (taking the first given would mix the draws):
+  // here it then stops at draw 1's dataset file, which does not exist, and never at draw 2's.
+  std::vector<due::MetricsRecord> runs;
+  for (const auto& [method, data_seed] : std::vector<std::pair<std::string, int>>{
+           {"baseline", 2}, {"baseline", 1}, {"due", 1}, {"due", 2}}) {
+    runs.push_back(fixture(method, 1, 20, 0.8, 0.3));
+    runs.back().tags["data_seed"] = std::to_string(data_seed);
+    runs.back().dataset_path = "draw" + std::to_string(data_seed) + "/dataset.h5";
+  }
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  due::test::ScratchDir dir;
+  const due::FigureOutcome outcome = due::montage_figure(pointers, dir.file("fig4.png"), "fig4.png");
+  CHECK_FALSE(outcome.drawn);
+  CHECK_THAT(outcome.markdown, Contains("cannot be read here") && Contains("draw1/dataset.h5"));
+  CHECK_THAT(outcome.markdown, !Contains("draw2") && !Contains("different dataset files"));
 }
 
 TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files", "[report]") {

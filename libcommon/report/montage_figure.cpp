@@ -52,12 +52,17 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
   if (runs.empty() || sample_count == 0) return not_drawn("no runs.");
   std::vector<Column> columns;
   for (const RunGroup& group : group_runs(runs, {"seed"})) {
-    const MetricsRecord* first = *std::min_element(group.runs.begin(), group.runs.end(),
+    // The first data draw's runs: every column then shows the same test samples (a draw has its own split).
+    const std::vector<RunGroup> draws = split_by_data_seed(group);
+    const std::vector<const MetricsRecord*>& draw = draws.front().runs;
+    const MetricsRecord* first = *std::min_element(draw.begin(), draw.end(),
                                                    [](const MetricsRecord* a, const MetricsRecord* b) {
                                                      return seed_of(*a) < seed_of(*b);
                                                    });
+    std::string which = first->tag("seed").empty() ? "" : "seed " + first->tag("seed");
+    if (draws.size() > 1) which = "data seed " + first->tag(kDataSeedTag) + (which.empty() ? "" : ", " + which);
     Column column;
-    column.label = group.label + (first->tag("seed").empty() ? "" : " (seed " + first->tag("seed") + ")");
+    column.label = group.label + (which.empty() ? "" : " (" + which + ")");
     column.run = first;
     columns.push_back(std::move(column));
   }

@@ -1,30 +1,14 @@
 #include "report/paired_table.h"
 
-#include <cmath>
-#include <cstdio>
-#include <map>
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include "report/paired_statistics.h"
+#include "report/paired_text.h"
 #include "report/tables.h"
 
 namespace due {
-namespace {
-
-std::string fixed(double value, int decimals) {
-  if (std::isnan(value)) return "n/a";
-  char text[64];
-  std::snprintf(text, sizeof text, "%+.*f", decimals, value);
-  return text;
-}
-
-std::string p_value(double p) {
-  char text[32];
-  std::snprintf(text, sizeof text, p < 0.001 ? "%.1e" : "%.3f", p);
-  return text;
-}
-
-}  // namespace
 
 std::string paired_comparison_table(const std::vector<RunGroup>& groups, const std::string& reference_method,
                                     const std::vector<std::string>& metric_keys) {
@@ -46,33 +30,28 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
     std::ostringstream row;
     std::size_t pairs = 0;
     for (const std::string& key : metric_keys) {
-      const auto mine = values_by_seed(g, key), theirs = values_by_seed(*reference, key);
-      std::vector<double> a, b;
-      for (const auto& [seed, value] : mine) {
-        const auto other = theirs.find(seed);
-        if (other == theirs.end()) continue;
-        a.push_back(value);
-        b.push_back(other->second);
-      }
-      const PairedComparison c = compare_paired(a, b);
+      const PairedValues values = paired_values(g, *reference, key);
+      const PairedComparison c = compare_paired(values.a, values.b);
+      const bool tested = c.pairs >= kPairsForAnyTest;
       pairs = std::max(pairs, c.pairs);
-      approximate = approximate || (!c.wilcoxon_exact && c.pairs >= 3);
-      row << ' ' << fixed(c.mean_difference, 3) << (c.pairs >= 2 ? " ± " + fixed(c.std_difference, 3).substr(1) : "")
-          << " | " << c.wins << "/" << c.pairs << " | " << (c.pairs >= 3 ? p_value(c.wilcoxon_p) : "—") << " | "
-          << (c.pairs >= 3 ? p_value(c.sign_test_p) : "—") << " |";
+      approximate = approximate || (!c.wilcoxon_exact && tested);
+      row << ' ' << format_paired_difference(c) << " | " << c.wins << "/" << c.pairs << " | "
+          << (tested ? format_p_value(c.wilcoxon_p) : "—") << " | " << (tested ? format_p_value(c.sign_test_p) : "—")
+          << " |";
     }
     fewest_pairs = std::min(fewest_pairs, pairs);
     out << "| " << markdown_cell(g.label) << " | " << pairs << " |" << row.str() << '\n';
   }
   out << "\nEach method minus " << reference_method
-      << ", run by run on the same seed (Δ: mean ± sd of the differences; Won: seeds where the method is higher, "
-         "out of the pairs). Wilcoxon: two-sided signed-rank test, exact"
+      << ", run by run on the same data seed and classifier seed, every data seed pooled (Δ: mean ± sd of the "
+         "differences; Won: pairs where the method is higher, out of the pairs). Wilcoxon: two-sided signed-rank "
+         "test, exact"
       << (approximate ? " (normal approximation with the tie correction where magnitudes tie)" : "")
-      << "; Sign: two-sided exact binomial sign test. With n seeds neither can go below 2/2^n (0.25 for 3, 0.0625 "
-         "for 5): fewer than 6 seeds cannot show p < 0.05.";
-  if (fewest_pairs < 3)
-    out << " **Fewer than 3 paired seeds for some rows: no test is reported there, and their differences are "
-           "anecdotes, not evidence.**";
+      << "; Sign: two-sided exact binomial sign test. With n pairs neither can go below 2/2^n (0.25 for 3, 0.0625 "
+         "for 5): fewer than 6 pairs cannot show p < 0.05.";
+  if (fewest_pairs < kPairsForAnyTest)
+    out << " **Fewer than " << kPairsForAnyTest << " pairs for some rows: no test is reported there, and their "
+           "differences are anecdotes, not evidence.**";
   out << '\n';
   return out.str();
 }

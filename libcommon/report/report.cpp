@@ -12,6 +12,7 @@
 #include "report/aggregate.h"
 #include "report/claim_check.h"
 #include "report/figures.h"
+#include "report/ladder.h"
 #include "report/montage_figure.h"
 #include "report/paired_table.h"
 #include "report/tables.h"
@@ -117,21 +118,25 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
   std::ostringstream md;
   md << "# due report\n\n"
      << "From " << records.size() << " metrics file" << (records.size() == 1 ? "" : "s") << " (listed at the end). "
-     << "Each cell is the mean ± standard deviation over seeds (n - 1 in the denominator); the best mean of each "
-        "column is in bold when every row has at least " << kSeedsToBold << " seeds (with fewer, a best mean is "
-        "noise, and nothing is bold). PR-AUC (AP) is the average precision (step-wise area); PR-AUC (trapezoid) is the "
-        "linearly interpolated area the published DUE code reports, which is optimistic.\n";
+     << "Each cell is the mean ± standard deviation over seeds, those of every data seed pooled (n - 1 in the "
+        "denominator); the best mean of each column is in bold when every configuration has at least "
+     << kSeedsToBold << " runs (with fewer, a best mean is noise, and nothing is bold). PR-AUC (AP) is the "
+        "average precision (step-wise area); PR-AUC (trapezoid) is the linearly interpolated area the published "
+        "DUE code reports, which is optimistic.\n";
   for (const auto& [dataset, runs] : datasets) {
     const std::string name = dataset.empty() ? "(no dataset tag)" : dataset;
     const std::vector<RunGroup> groups = group_runs(runs, {});
     summary.configurations += groups.size();
     md << "\n## Dataset: " << name << "\n\n" << test_set_sentence(runs) << "\n\n";
-    md << "### Table 1: classification and explanation\n\n" << summary_table(groups, kTable1Metrics);
+    md << "### Table 1: classification and explanation\n\n"
+       << summary_table(groups, kTable1Metrics, DataSeedRows::beside_pooled);
     const std::string claims = claim_check_paragraph(groups);
     if (!claims.empty()) md << "\n" << claims;
+    const std::string ladder = ladder_section(groups);
+    if (!ladder.empty()) md << "\n### The Ladder: what each part of DUE adds\n\n" << ladder;
     const std::string paired =
         paired_comparison_table(groups, "baseline", {"iou_volume", "iou_slice", "average_precision"});
-    if (!paired.empty()) md << "\n### Against Baseline, seed by seed\n\n" << paired;
+    if (!paired.empty()) md << "\n### Against Baseline, run by run\n\n" << paired;
     md << "\n### Classification at the argmax decision\n\n" << summary_table(groups, kDecisionMetrics);
 
     const auto png = [&](const std::string& figure_name) {

@@ -17,10 +17,16 @@ std::string format_summary(const Summary& summary, int decimals = 3);
 // Groups need this many seeds each before a table bolds a best mean.
 inline constexpr std::size_t kSeedsToBold = 3;
 
-// One row per group (its label and the number of seeds), one column per metric key (see scalar_metrics()),
+// Whether a group run on several data draws also gets a row per draw under its pooled row.
+enum class DataSeedRows { pooled_only, beside_pooled };
+
+// One row per group (its label and the number of runs), one column per metric key (see scalar_metrics()),
 // each cell the mean ± std over the group's runs; the best mean of each column in bold (every group that ties
-// for it, at the shown precision) when every group has at least kSeedsToBold seeds. Higher is better for every
-// metric it shows.
-std::string summary_table(const std::vector<RunGroup>& groups, const std::vector<std::string>& metric_keys);
+// for it, at the shown precision) when every group has at least kSeedsToBold runs. Higher is better for every
+// metric it shows. With DataSeedRows::beside_pooled, a group with several data seeds is followed by one row
+// per data seed (split_by_data_seed: mean ± std over that draw's classifier seeds), never bold, and a sentence
+// under the table says how to read them; with one data seed everywhere the table is the same either way.
+std::string summary_table(const std::vector<RunGroup>& groups, const std::vector<std::string>& metric_keys,
+                          DataSeedRows data_seed_rows = DataSeedRows::pooled_only);
 
 }  // namespace due
