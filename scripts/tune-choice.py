@@ -73,6 +73,14 @@ def cost(point):
     return field("epochs", 0), field("width", 0), field("patients", 0)
 
 
+def seeds_text(seeds):
+    """'data seed 1: seeds 1, 2' for the (data seed, seed) pairs."""
+    by_data_seed = {}
+    for data_seed, seed in seeds:
+        by_data_seed.setdefault(data_seed or "?", []).append(seed)
+    return "; ".join(f"data seed {d}: seeds {', '.join(s)}" for d, s in sorted(by_data_seed.items()))
+
+
 def text(value):
     return "n/a" if not math.isfinite(value) else f"{value:.3f}"
 
@@ -108,7 +116,7 @@ def main():
     out = []
     out.append("# Demo settings chosen on the validation split\n")
     out.append(f"From {len(rows)} validation metrics files: {len(points)} settings x {len(methods)} methods "
-               f"({', '.join(methods)}) x {len(seeds)} seed(s) ({', '.join(f'data seed {d}, seed {s}' for d, s in seeds)}). "
+               f"({', '.join(methods)}) x {len(seeds)} seed(s) ({seeds_text(seeds)}). "
                "Criterion: the mean over the methods of their mean validation IoU (volume); points within "
                f"{TIE} of the best tie and the cheapest of them is chosen (fewer epochs, then width, then patients). "
                "No test-split number was read.\n")
