@@ -239,6 +239,25 @@ TEST_CASE("dataset store: damaged files are rejected with one clear line", "[sto
     }
     CHECK_THAT(open_error(split_path), Contains("split9.h5: '/split' row 1 is 9"));
   }
+  SECTION("a flag other than 0/1 in /annotated_slices or /rater_present") {
+    const auto flagged = [&](const std::string& name, const char* column, std::size_t per_row, std::size_t at) {
+      const std::string path = copy(name);
+      {
+        H5::DataSet flags = edit(path).openDataSet(column);
+        std::vector<std::uint8_t> all(4 * per_row);
+        flags.read(all.data(), H5::PredType::NATIVE_UINT8);
+        all[at] = 5;
+        flags.write(all.data(), H5::PredType::NATIVE_UINT8);
+      }
+      return open_error(path);
+    };
+    CHECK(flagged("slices5.h5", "annotated_slices", 4, 2 * 4 + 3) ==
+          dir.file("slices5.h5") +
+              ": '/annotated_slices' row 2 (sample 'sample-2') holds 5 at index 3 (a flag is 0 or 1)");
+    CHECK(flagged("present5.h5", "rater_present", 2, 1 * 2 + 0) ==
+          dir.file("present5.h5") +
+              ": '/rater_present' row 1 (sample 'sample-1') holds 5 at index 0 (a flag is 0 or 1)");
+  }
   SECTION("a NaN or an infinity in an image") {
     const auto poisoned = [&](const std::string& name, float value, std::size_t row, std::size_t z, std::size_t y,
                               std::size_t x) {

@@ -102,3 +102,38 @@ TEST_CASE("stage files: variance, annotations and explanations round-trip and jo
   // The wrong kind of file is refused with its name.
   CHECK_THROWS_WITH(due::AnnotationReader(dir.file("variance.h5")), Contains("variance.h5"));
 }
+
+// A flag is 0 or 1: the readers of the stage files refuse any other value at open, naming the row's sample.
+TEST_CASE("stage files: an annotated-slice or rater-present flag other than 0/1 is refused", "[io]") {
+  due::test::ScratchDir dir;
+  const due::VolumeShape shape{4, 3, 2};
+  const due::Provenance provenance = due::make_provenance("due-test");
+  {
+    due::VarianceWriter writer(dir.file("variance.h5"), shape, provenance, {}, 1);
+    writer.append({"a", ramp(24, 0.01f), ramp(24, 0.001f), {1, 0, 0, 1}});
+    writer.append({"b", ramp(24, 0.01f), ramp(24, 0.001f), {1, 5, 0, 1}});  // writers do not check
+    writer.commit();
+  }
+  CHECK_THROWS_WITH(due::VarianceReader(dir.file("variance.h5")),
+                    dir.file("variance.h5") +
+                        ": '/annotated_slices' row 1 (sample 'b') holds 5 at index 1 (a flag is 0 or 1)");
+  {
+    due::AnnotationWriter writer(dir.file("annotations.h5"), shape, provenance, {}, 1);
+    writer.append(annotation_row("a", ramp(24, 0.01f), ramp(24, 0.01f), {2, 0, 0, 1}));
+    writer.commit();
+  }
+  CHECK_THROWS_AS(due::AnnotationReader(dir.file("annotations.h5")), due::InputError);
+  CHECK_THROWS_WITH(due::AnnotationReader(dir.file("annotations.h5")),
+                    Contains("annotations.h5: '/annotated_slices' row 0 (sample 'a') holds 2 at index 0"));
+  due::AnnotationRow row = annotation_row("a", ramp(24, 0.01f), ramp(24, 0.01f), {1, 0, 0, 1});
+  row.rater_annotation = ramp(48, 0.005f);
+  row.rater_weight = ramp(48, 0.002f);
+  row.rater_present = {1, 7};
+  {
+    due::AnnotationWriter writer(dir.file("per-rater.h5"), shape, provenance, {}, 1, 2);
+    writer.append(row);
+    writer.commit();
+  }
+  CHECK_THROWS_WITH(due::AnnotationReader(dir.file("per-rater.h5")),
+                    Contains("per-rater.h5: '/rater_present' row 0 (sample 'a') holds 7 at index 1"));
+}

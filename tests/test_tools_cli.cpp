@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <H5Cpp.h>
+
 #include <filesystem>
 
 #include "io/dataset_store.h"
@@ -113,6 +115,30 @@ TEST_CASE("tools: config and option mistakes exit 2 with one line naming the key
   CHECK_THAT(many_threads.output, Contains("'threads'") && Contains("100000"));
   CHECK(line_count(many_threads.output) == 1);
   CHECK(dir.entries() == std::vector<std::string>{"twice.yaml"});
+}
+
+// Issue 29: a 5 among the 0/1 flags of /annotated_slices was read as "annotated" and changed the imputation.
+TEST_CASE("tools: a dataset.h5 flag other than 0/1 exits 2 with one line naming file, dataset and sample",
+          "[tools]") {
+  due::test::ScratchDir dir;
+  const std::string dataset = due::test::small_phantom_dataset(dir);
+  const std::string first_id = due::DatasetReader(dataset).ids().front();
+  {
+    H5::Exception::dontPrint();
+    H5::DataSet flags = H5::H5File(dataset, H5F_ACC_RDWR).openDataSet("annotated_slices");
+    hsize_t dims[2];
+    flags.getSpace().getSimpleExtentDims(dims);
+    std::vector<std::uint8_t> all(dims[0] * dims[1]);
+    flags.read(all.data(), H5::PredType::NATIVE_UINT8);
+    all[1] = 5;
+    flags.write(all.data(), H5::PredType::NATIVE_UINT8);
+  }
+  const auto result = run_command(tool_path("impute-annotations") + " --threads 1 --data " + dataset +
+                                  " --interpolator linear --uncertainty none --out " + dir.file("annotations.h5"));
+  CHECK(result.exit_code == 2);
+  CHECK(result.output == "due-impute-annotations: error: " + dataset + ": '/annotated_slices' row 0 (sample '" +
+                             first_id + "') holds 5 at index 1 (a flag is 0 or 1)\n");
+  CHECK(dir.entries() == std::vector<std::string>{"dataset.h5"});
 }
 
 TEST_CASE("tools: --print-config shows the effective config", "[tools]") {

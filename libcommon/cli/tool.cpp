@@ -8,6 +8,7 @@
 
 #include "cli/config_schema.h"
 #include "cli/logging.h"
+#include "cli/same_file_guard.h"
 #include "io/atomic_output.h"
 #include "nn/stop_request.h"
 #include "util/build_info.h"
@@ -110,6 +111,9 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
       std::cout << tool_ << ' ' << version() << " (" << git_hash() << ")\n";
       return kExitOk;
     }
+
+    // Before anything is read or written: an --out that is one of the inputs would be renamed over it.
+    refuse_outputs_over_inputs(output_files_named(vm, tool_options_), input_files_named(vm));
 
     ToolContext context{tool_, Config(toolkit_config_schema()), vm, "", 0, 1, "cpu"};
     std::ostringstream command_line;

@@ -291,6 +291,24 @@ struct SampleFileReader::Impl {
   }
 };
 
+namespace {
+
+// Stages test a flag as a boolean in one place and use it as a number in another (compared with another file's
+// copy, counted), so a 5 would change results without an error: the whole column is checked once, at open.
+void require_zero_or_one(const SampleFileReader& file, const std::string& column) {
+  const std::size_t per_row = file.sample_elements(column);
+  std::vector<std::uint8_t> values(file.rows() * per_row);
+  file.read_rows(column, 0, file.rows(), values.data());
+  const auto bad = std::find_if(values.begin(), values.end(), [](std::uint8_t v) { return v > 1; });
+  if (bad == values.end()) return;
+  const std::size_t at = static_cast<std::size_t>(bad - values.begin()), row = at / per_row;
+  const std::string sample = file.has_column("id") ? " (sample '" + file.read_string("id", row) + "')" : "";
+  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample + " holds " +
+                   std::to_string(*bad) + " at index " + std::to_string(at % per_row) + " (a flag is 0 or 1)");
+}
+
+}  // namespace
+
 SampleFileReader::SampleFileReader(const std::string& path, const std::string& schema_name, int schema_version,
                                    const std::vector<ColumnSpec>& expected)
     : impl_(std::make_unique<Impl>()) {
@@ -355,6 +373,9 @@ SampleFileReader::SampleFileReader(const std::string& path, const std::string& s
       throw InputError(path + ": cannot read dataset '/" + spec.name + "' (" + h5_detail(e) + ")");
     }
     impl_->columns.emplace(spec.name, std::move(c));
+  }
+  for (const ColumnSpec& spec : expected) {
+    if (spec.values == ColumnValues::ZeroOrOne && has_column(spec.name)) require_zero_or_one(*this, spec.name);
   }
 }
 

@@ -15,12 +15,17 @@ namespace due {
 
 enum class ElementType { Float32, UInt8, String };
 
+// The values a uint8 column may hold: any byte, or only 0 and 1 (a flag: slice annotated, rater present).
+enum class ColumnValues { Any, ZeroOrOne };
+
 struct ColumnSpec {
   std::string name;                      // dataset path without the leading '/'
   ElementType type;
   std::vector<std::size_t> sample_shape; // shape of one row; for readers, 0 means "any extent"
   // Readers only: a file without this dataset is accepted (files written before the column existed).
   bool optional = false;
+  // Readers only: a ZeroOrOne column is read whole when the file is opened and any other value rejected.
+  ColumnValues values = ColumnValues::Any;
 };
 
 class SampleFileWriter {
@@ -57,7 +62,8 @@ class SampleFileWriter {
 class SampleFileReader {
  public:
   // Opens and checks the schema attributes and every expected column (presence, element type, rank, row
-  // count, fixed extents). Any mismatch, a truncated or a non-HDF5 file throws InputError naming the file.
+  // count, fixed extents, the values of ZeroOrOne columns). Any mismatch, a truncated or a non-HDF5 file throws
+  // InputError naming the file.
   SampleFileReader(const std::string& path, const std::string& schema_name, int schema_version,
                    const std::vector<ColumnSpec>& expected);
   ~SampleFileReader();

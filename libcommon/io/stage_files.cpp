@@ -16,7 +16,7 @@ std::vector<ColumnSpec> variance_columns(const VolumeShape& s) {
   return {{"id", ElementType::String, {}},
           {"mean", ElementType::Float32, dims(s)},
           {"variance", ElementType::Float32, dims(s)},
-          {"annotated_slices", ElementType::UInt8, {s.depth}}};
+          {"annotated_slices", ElementType::UInt8, {s.depth}, false, ColumnValues::ZeroOrOne}};
 }
 
 // The per-rater columns are written only with raters > 0; readers take them as optional (any R).
@@ -24,12 +24,12 @@ std::vector<ColumnSpec> annotation_columns(const VolumeShape& s, std::size_t rat
   std::vector<ColumnSpec> columns{{"id", ElementType::String, {}},
                                   {"annotation", ElementType::Float32, dims(s)},
                                   {"weight", ElementType::Float32, dims(s)},
-                                  {"annotated_slices", ElementType::UInt8, {s.depth}}};
+                                  {"annotated_slices", ElementType::UInt8, {s.depth}, false, ColumnValues::ZeroOrOne}};
   if (raters > 0 || reading) {
     const std::vector<std::size_t> per_rater{raters, s.depth, s.height, s.width};
     columns.push_back({"rater_annotation", ElementType::Float32, per_rater, true});
     columns.push_back({"rater_weight", ElementType::Float32, per_rater, true});
-    columns.push_back({"rater_present", ElementType::UInt8, {raters}, true});
+    columns.push_back({"rater_present", ElementType::UInt8, {raters}, true, ColumnValues::ZeroOrOne});
   }
   return columns;
 }
