@@ -56,23 +56,30 @@ FigureOutcome tag_sweep_figure(const std::vector<const MetricsRecord*>& runs, co
   FigureOutcome outcome;
   std::vector<std::pair<std::string, PointRuns>> lines;
   std::set<double> all_values;
+  std::set<std::string> other_values;  // values that are not numbers, e.g. train_size=config
   std::vector<std::string> single_point;
   for (const RunGroup& group : group_runs(runs, {axis_tag})) {
     PointRuns points;
     for (const MetricsRecord* run : group.runs) {
       double x = 0;
       if (tag_number(*run, axis_tag, x)) points[x].push_back(run);
+      else if (!run->tag(axis_tag).empty()) other_values.insert(run->tag(axis_tag));
     }
     for (const auto& point : points) all_values.insert(point.first);
     if (points.size() >= 2) lines.emplace_back(group.label, points);
     else if (points.size() == 1) single_point.push_back(group.label);
   }
   if (lines.empty()) {
+    std::string values;
+    for (const std::string& v : other_values) values += (values.empty() ? "`" : ", `") + axis_tag + "=" + v + "`";
     outcome.markdown = "Not drawn: " +
-                       (all_values.empty()
-                            ? "no metrics file has a numeric `" + axis_tag + "` tag."
-                            : "every configuration was run at a single " + axis_title + " (" + join(all_values) +
-                                  ") in these metrics files, and one point is not a curve.") +
+                       (!all_values.empty()
+                            ? "every configuration was run at a single " + axis_title + " (" + join(all_values) +
+                                  ") in these metrics files, and one point is not a curve."
+                        : !other_values.empty()
+                            ? "every configuration was run at a single " + axis_title + " (" + values +
+                                  ", not a number: the config's own), and one point is not a curve."
+                            : "no metrics file has a numeric `" + axis_tag + "` tag.") +
                        " Run the workflow's sweep to fill it.\n";
     return outcome;
   }
