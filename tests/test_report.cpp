@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "report/aggregate.h"
+#include "report/figures.h"
 #include "report/metrics_file.h"
 #include "report/montage_figure.h"
 #include "report/tables.h"
@@ -185,6 +186,22 @@ TEST_CASE("report Fig. 4: every panel from the same data draw, the first data se
   CHECK_FALSE(outcome.drawn);
   CHECK_THAT(outcome.markdown, Contains("cannot be read here") && Contains("draw1/dataset.h5"));
   CHECK_THAT(outcome.markdown, !Contains("draw2") && !Contains("different dataset files"));
+}
+
+TEST_CASE("report: Fig. 3 names a single non-numeric training size (the workflow's train_size=config)",
+          "[report]") {
+  // Two draws of table1: their counts differ, but both ran the config's size, which is what the tag says.
+  std::vector<due::MetricsRecord> runs;
+  for (int seed : {1, 2}) runs.push_back(fixture("due", seed, 50, 0.8, 0.3));
+  for (auto& run : runs) run.tags["train_size"] = "config";
+  std::vector<const due::MetricsRecord*> pointers;
+  for (const auto& r : runs) pointers.push_back(&r);
+  due::test::ScratchDir dir;
+  const due::FigureOutcome outcome = due::tag_sweep_figure(pointers, "train_size", "training-set size",
+                                                           {"accuracy"}, dir.file("fig3.png"), "fig3.png");
+  CHECK_THAT(outcome.markdown, Contains("Not drawn: every configuration was run at a single training-set size "
+                                        "(`train_size=config`, not a number: the config's own)"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("fig3.png")));
 }
 
 TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files", "[report]") {
