@@ -260,11 +260,14 @@ TEST_CASE("paired statistics: the claim lines state shown or not shown with p an
                             "one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 1.000; n = 10 pairs;"));
   CHECK_THAT(text, Contains("- DUE vs GRADIA, PR-AUC (AP): DUE higher (3D over 2D): **not shown** (p = 0.125, "
                             "one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 0.125; n = 3 pairs; "
-                            "DUE − GRADIA +0.374 ± 0.002, DUE higher in 3 of 3). With 3 pairs no test can reach "
-                            "p < 0.05 (the smallest one-sided exact Wilcoxon p is 1/2^3 = 0.125; 5 pairs can give "
-                            "0.031)."));
+                            "DUE − GRADIA +0.374 ± 0.002, DUE higher in 3 of 3).\n"));
   CHECK_THAT(text, Contains("- DUE vs RES-G, PR-AUC (AP): DUE higher (3D over 2D): **not shown** (n = 2 pairs; "
-                            "DUE − RES-G +0.373 ± 0.001, DUE higher in 2 of 2). With 2 pairs no test can reach"));
+                            "DUE − RES-G +0.373 ± 0.001, DUE higher in 2 of 2).\n"));
+  // Said once, for the fewest pairs of any line, not after each line that has too few.
+  const std::string too_few = "With 2 pairs (the fewest above) no test can reach p < 0.05 (the smallest one-sided "
+                              "exact Wilcoxon p is 1/2^2 = 0.250; 5 pairs can give 0.031).";
+  CHECK_THAT(text, Contains(too_few));
+  CHECK(text.find("no test can reach") == text.rfind("no test can reach"));
   // Without a DUE group, or without anything to hold it against, there is nothing to check.
   const std::vector<const due::MetricsRecord*> no_due{&runs[0], &runs[3]};
   CHECK(due::claim_check_paragraph(due::group_runs(no_due, {})).empty());

@@ -1,5 +1,7 @@
 #include "report/claim_check.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include "report/paired_statistics.h"
@@ -31,8 +33,10 @@ std::vector<Claim> paper_claims() {
   return claims;
 }
 
-// "- <DUE> vs <rival>, <metric>: <stated>: **shown** (...)."; "" when the rival was not run.
-std::string claim_line(const RunGroup& due, const std::vector<RunGroup>& groups, const Claim& claim) {
+// "- <DUE> vs <rival>, <metric>: <stated>: **shown** (...)."; "" when the rival was not run. Lowers `fewest_pairs`
+// to the line's pair count when it has any.
+std::string claim_line(const RunGroup& due, const std::vector<RunGroup>& groups, const Claim& claim,
+                       std::size_t& fewest_pairs) {
   const RunGroup* rival = plain_group_of(groups, claim.rival_method);
   if (!rival) return "";
   const PairedValues values = paired_values(due, *rival, claim.metric_key);
@@ -40,6 +44,7 @@ std::string claim_line(const RunGroup& due, const std::vector<RunGroup>& groups,
   for (double& v : lowered) v -= claim.margin;
   const PairedComparison effect = compare_paired(values.a, values.b, Alternative::greater);
   const PairedComparison test = compare_paired(values.a, lowered, Alternative::greater);
+  if (effect.pairs > 0) fewest_pairs = std::min(fewest_pairs, effect.pairs);
   // The line names both configurations; the effect, after them, the methods.
   const std::string verdict = claim_verdict(test, effect, method_display_name("due"),
                                             method_display_name(claim.rival_method), "**shown**", "**not shown**");
@@ -53,12 +58,15 @@ std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
   const RunGroup* due = plain_group_of(groups, "due");
   if (!due) return "";
   const std::vector<Claim> claims = paper_claims();
+  std::size_t fewest_pairs = SIZE_MAX;
   std::string lines;
-  for (const Claim& claim : claims) lines += claim_line(*due, groups, claim);
+  for (const Claim& claim : claims) lines += claim_line(*due, groups, claim, fewest_pairs);
   if (lines.empty()) return "";
   std::string others;
   for (const RunGroup& g : groups)
-    if (&g != due && g.runs.front()->tag("method") == "due") others += claim_line(g, groups, claims.front());
+    if (&g != due && g.runs.front()->tag("method") == "due")
+      others += claim_line(g, groups, claims.front(), fewest_pairs);
+  const std::string too_few = too_few_pairs_sentence(fewest_pairs == SIZE_MAX ? 0 : fewest_pairs);
 
   std::ostringstream out;
   out << "**What this shows**: the paper's claims about DUE, tested on these runs paired by data seed and "
@@ -74,7 +82,7 @@ std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
     out << " (no run of DUE's default configuration, " << kDefaultInterpolator << " + " << kDefaultUncertainty
         << ", is here)";
   out << (others.empty() ? "" : "; the other DUE configurations on the first claim after it") << ".\n\n"
-      << lines << others;
+      << lines << others << (too_few.empty() ? "" : "\n" + too_few + "\n");
   return out.str();
 }
 

@@ -1,5 +1,7 @@
 #include "report/ladder.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 
 #include "report/paired_statistics.h"
@@ -36,7 +38,7 @@ std::string ladder_section(const std::vector<RunGroup>& groups) {
   for (const Rung& rung : rungs()) run_rungs.push_back(plain_group_of(groups, rung.method));
   std::ostringstream table, answers;
   std::string missing;
-  std::size_t rows = 0;
+  std::size_t rows = 0, fewest_pairs = SIZE_MAX;
   for (std::size_t r = 0; r < rungs().size(); ++r) {
     if (!run_rungs[r]) missing += (missing.empty() ? "" : ", ") + method_display_name(rungs()[r].method);
     if (r == 0 || !run_rungs[r] || !run_rungs[r - 1]) continue;
@@ -52,6 +54,7 @@ std::string ladder_section(const std::vector<RunGroup>& groups) {
       table << ' ' << format_paired_difference(c) << " |";
     }
     const PairedComparison& c = verdict_comparison;
+    if (c.pairs > 0) fewest_pairs = std::min(fewest_pairs, c.pairs);
     const bool tested = c.pairs >= kPairsForAnyTest;
     table << ' ' << c.wins << "/" << c.pairs << " | " << (tested ? format_p_value(c.wilcoxon_p) : "—") << " | "
           << (tested ? format_p_value(c.sign_test_p) : "—") << " |\n";
@@ -81,6 +84,8 @@ std::string ladder_section(const std::vector<RunGroup>& groups) {
   out << "\n\n**What this shows**, rung by rung (yes only at p < " << kSignificanceLevel << ", which takes "
       << pairs_needed_one_sided() << " pairs at least):\n\n"
       << answers.str();
+  const std::string too_few = too_few_pairs_sentence(fewest_pairs == SIZE_MAX ? 0 : fewest_pairs);
+  if (!too_few.empty()) out << "\n" << too_few << "\n";
   return out.str();
 }
 

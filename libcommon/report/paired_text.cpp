@@ -52,12 +52,17 @@ std::string claim_verdict(const PairedComparison& test, const PairedComparison& 
   const auto pairs_text = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " pair" : " pairs"); };
   out << "n = " << pairs_text(effect.pairs) << "; " << a << " − " << b << ' ' << format_paired_difference(effect)
       << ", " << a << " higher in " << effect.wins << " of " << effect.pairs << ").";
+  return out.str();
+}
+
+std::string too_few_pairs_sentence(std::size_t fewest_pairs) {
   const std::size_t needed = pairs_needed_one_sided();
-  if (effect.pairs < needed)
-    out << " With " << pairs_text(effect.pairs) << " no test can reach p < " << kSignificanceLevel
-        << " (the smallest one-sided exact Wilcoxon p is 1/2^" << effect.pairs << " = "
-        << format_p_value(smallest_one_sided_exact_p(effect.pairs)) << "; " << needed << " pairs can give "
-        << format_p_value(smallest_one_sided_exact_p(needed)) << ").";
+  if (fewest_pairs == 0 || fewest_pairs >= needed) return "";
+  std::ostringstream out;
+  out << "With " << fewest_pairs << (fewest_pairs == 1 ? " pair" : " pairs") << " (the fewest above) no test can reach p < "
+      << kSignificanceLevel << " (the smallest one-sided exact Wilcoxon p is 1/2^" << fewest_pairs << " = "
+      << format_p_value(smallest_one_sided_exact_p(fewest_pairs)) << "; " << needed << " pairs can give "
+      << format_p_value(smallest_one_sided_exact_p(needed)) << ").";
   return out.str();
 }
 

@@ -33,9 +33,13 @@ bool claim_shown(const PairedComparison& test);
 // effect, e.g. "**shown** (p = 0.001, one-sided exact Wilcoxon signed-rank test; one-sided sign test p = 0.001;
 // n = 10 pairs; DUE − Baseline +0.200 ± 0.050, DUE higher in 10 of 10)." `test` gives the p-values and the
 // verdict; `effect`, the plain comparison of a and b, the rest (the two differ for a non-inferiority claim,
-// whose test is on shifted differences). Below 3 pairs no p-value is given; below pairs_needed_one_sided() a
-// sentence follows that no test can reach p < 0.05 with so few. Without pairs: "not checked (...)".
+// whose test is on shifted differences). Below 3 pairs no p-value is given. Without pairs: "not checked (...)".
 std::string claim_verdict(const PairedComparison& test, const PairedComparison& effect, const std::string& a,
                           const std::string& b, const std::string& shown_words, const std::string& not_shown_words);
+
+// Said once after a list of verdicts (not on every line: the one-seed demo would repeat it on each) when the
+// fewest pairs of any line (0: none had pairs) are below pairs_needed_one_sided(): no test can reach
+// p < kSignificanceLevel with so few, and what that many pairs can give. "" otherwise.
+std::string too_few_pairs_sentence(std::size_t fewest_pairs);
 
 }  // namespace due
