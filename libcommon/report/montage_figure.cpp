@@ -27,7 +27,9 @@ constexpr std::size_t kKeyLabelPixels = 44;  // the key's values to its right
 constexpr Rgb kInk{235, 235, 235};
 
 struct Column {
-  std::string label;
+  std::string label;  // the configuration and, in brackets, which of its runs is drawn
+  std::string name;   // the configuration alone
+  std::string which;  // "seed 1", "data seed 2, seed 1" or ""
   const MetricsRecord* run = nullptr;
   std::unique_ptr<ExplanationReader> explanations;
   std::map<std::string, std::size_t> positive_rows;  // id -> row
@@ -63,6 +65,8 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
     if (draws.size() > 1) which = "data seed " + first->tag(kDataSeedTag) + (which.empty() ? "" : ", " + which);
     Column column;
     column.label = group.label + (which.empty() ? "" : " (" + which + ")");
+    column.name = group.label;
+    column.which = which;
     column.run = first;
     columns.push_back(std::move(column));
   }
@@ -155,9 +159,15 @@ FigureOutcome montage_figure(const std::vector<const MetricsRecord*>& runs, cons
   const auto column_centre = [&](std::size_t c) {
     return static_cast<double>(kPanelGap + c * (cell_width + kPanelGap)) + static_cast<double>(cell_width) / 2;
   };
+  // When every column draws the same seed, the header leaves it to the caption: eight "(seed 1)" overran the
+  // columns and ran their names together.
+  const bool same_run_everywhere = std::all_of(columns.begin(), columns.end(), [&](const Column& c) {
+    return c.which == columns.front().which;
+  });
   std::vector<PlacedText> names{{column_centre(0), kHeaderPixels / 2.0, "image, reference"}};
   for (std::size_t k = 0; k < columns.size(); ++k)
-    names.push_back({column_centre(k + 1), kHeaderPixels / 2.0, std::to_string(k + 1) + ". " + columns[k].label});
+    names.push_back({column_centre(k + 1), kHeaderPixels / 2.0,
+                     std::to_string(k + 1) + ". " + (same_run_everywhere ? columns[k].name : columns[k].label)});
   const RgbImage keyed = side_by_side(panels, framed, 0, kBackground);
   const RgbImage header = text_strip(keyed.width() + kKeyLabelPixels, kHeaderPixels, names, kBackground, kInk, 0.8);
   const double key_top = static_cast<double>(kPanelGap), key_height = static_cast<double>(key.height());
