@@ -35,6 +35,11 @@ TEST_CASE("tools: every tool has --help (exit 0) and rejects a bad option (exit 
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.output, Contains("due-" + stage + ": error:") && Contains("no-such-option"));
     CHECK(line_count(bad.output) == 1);
+    // An abbreviation of a real option (--threads) is not taken for it.
+    const auto abbreviated = run_command(tool_path(stage) + " --thread 1 --help");
+    CHECK(abbreviated.exit_code == 2);
+    CHECK_THAT(abbreviated.output, Contains("thread"));
+    CHECK(line_count(abbreviated.output) == 1);
   }
 }
 

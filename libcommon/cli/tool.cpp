@@ -101,7 +101,10 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     po::variables_map vm;
     // No tool takes positional arguments: a stray word (a path without its --flag) is an error, not ignored.
     const po::positional_options_description no_positional;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(no_positional).run(), vm);
+    // Full option names only: Boost would otherwise take --epoch or --e for --epochs, so a typo or a later option
+    // sharing the prefix would silently change what runs.
+    const int no_guessing = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(no_positional).style(no_guessing).run(), vm);
     po::notify(vm);
     if (vm.count("help")) {
       std::cout << help_text();
