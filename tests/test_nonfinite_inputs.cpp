@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/stage_files.h"
+#include "nn/finite_loss.h"
 #include "support.h"
 #include "util/errors.h"
 
@@ -120,6 +121,17 @@ TEST_CASE("non-finite inputs: every float column of a stage file is refused when
   const std::string probabilities = dir.file("probability-nan-explanations.h5");
   CHECK_THAT(read_error([&] { due::ExplanationReader(probabilities).probabilities(); }),
              Contains("'/probability' row 1 (sample 'b') has NaN at index 1"));
+}
+
+TEST_CASE("non-finite inputs: the loss guard passes finite values and names the step and term of others",
+          "[nonfinite]") {
+  CHECK(due::finite_loss(torch::tensor(0.5), "kl", "step 7") == 0.5);
+  CHECK_THROWS_MATCHES(due::finite_loss(torch::tensor(std::nan("")), "kl", "step 7"), due::InputError,
+                       Catch::Matchers::Message(
+                           "training stopped at step 7: the loss term 'kl' is NaN (non-finite inputs, or a learning "
+                           "rate too high); no model written"));
+  CHECK_THROWS_WITH(due::finite_loss(torch::tensor(INFINITY), "weighted_l1", "epoch 3, batch 2"),
+                    Contains("at epoch 3, batch 2") && Contains("'weighted_l1' is infinite"));
 }
 
 TEST_CASE("non-finite inputs: due-train-np-vae on a variance.h5 with a NaN row exits 2 with one line, writing nothing",
