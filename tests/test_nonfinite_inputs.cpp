@@ -102,7 +102,8 @@ TEST_CASE("non-finite inputs: every float column of a stage file is refused when
   for (const Column& column : columns) {
     for (const float value : {std::nanf(""), -INFINITY}) {
       const std::string kind = std::isnan(value) ? "NaN" : "an infinite value";
-      const std::string poisoned = dir.file(std::string(column.name) + "-" + (std::isnan(value) ? "nan-" : "inf-") + column.file);
+      const std::string poisoned =
+          dir.file(std::string(column.name) + (std::isnan(value) ? "-nan-" : "-inf-") + column.file);
       std::filesystem::copy_file(dir.file(column.file), poisoned);
       poke(poisoned, column.name, 1, column.element, value);
       const std::function<void(std::size_t)> read_row = [&](std::size_t row) {
@@ -114,7 +115,8 @@ TEST_CASE("non-finite inputs: every float column of a stage file is refused when
       // Opening reads no volume; the clean row still reads.
       CHECK(read_error([&] { read_row(0); }) == "read without error");
       CHECK_THAT(read_error([&] { read_row(1); }),
-                 Contains(poisoned + ": '/" + column.name + "' row 1 (sample 'b') has " + kind + " " + column.position));
+                 Contains(poisoned + ": '/" + column.name + "' row 1 (sample 'b') has " + kind + " " +
+                          column.position));
     }
   }
   // The whole-column read of due-evaluate's classification metrics is held to the same rule.

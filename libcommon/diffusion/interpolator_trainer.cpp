@@ -135,7 +135,8 @@ double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {
   optimizer_->step();
   update_ema();
   ++steps_done_;
-  // A non-finite loss stops the run here, before any checkpoint or model holds the NaN weights.
+  // A non-finite loss stops the run here: this step's weights are spoilt, and neither a checkpoint nor the model
+  // file is written with them.
   return finite_loss(loss, "loss", "step " + std::to_string(steps_done_));
 }
 

@@ -308,8 +308,9 @@ void require_zero_or_one(const SampleFileReader& file, const std::string& column
   const auto bad = std::find_if(values.begin(), values.end(), [](std::uint8_t v) { return v > 1; });
   if (bad == values.end()) return;
   const std::size_t at = static_cast<std::size_t>(bad - values.begin()), row = at / per_row;
-  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample_of_row(file, row) + " holds " +
-                   std::to_string(*bad) + " at index " + std::to_string(at % per_row) + " (a flag is 0 or 1)");
+  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample_of_row(file, row) +
+                   " holds " + std::to_string(*bad) + " at index " + std::to_string(at % per_row) +
+                   " (a flag is 0 or 1)");
 }
 
 }  // namespace
