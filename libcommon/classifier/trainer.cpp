@@ -20,6 +20,7 @@
 #include "metrics/explanation.h"
 #include "metrics/slice_scoring.h"
 #include "nn/checkpoint.h"
+#include "nn/finite_loss.h"
 #include "nn/fused_adam.h"
 #include "nn/stop_request.h"
 #include "nn/tensors.h"
@@ -351,6 +352,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
   summary.min_epoch = options.selection.min_epoch;
   summary.validation_samples = validation_indices.size();
   double step_seconds = 0, stepped_samples = 0;
+  const std::vector<std::string> term_names = objective->term_names();  // how a non-finite term is named
 
   // SIGUSR1/SIGTERM from here on: finish the step, write the checkpoint, exit kExitInterrupted.
   const StopOnSignal stop_on_signal;
@@ -397,16 +399,19 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
           train_step(model, *objective, optimizer, batch, architecture, weight, feedback_epoch ? &extra : nullptr,
                      options.precision);
       step_seconds += seconds_since(step_start);
+      // A non-finite term stops the run before this epoch's checkpoint; the model file is never written.
+      const std::string at_step = "epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1);
       if (extra.value.defined()) {
-        feedback_sum += extra.value.item<double>();
+        feedback_sum += finite_loss(extra.value, "feedback", at_step);
         ++feedback_batches;
       }
       const double n = static_cast<double>(members.size()), p = static_cast<double>(batch.positives.numel());
       stepped_samples += n;
-      sums[0] += losses.total.item<double>() * n;
-      sums[1] += losses.prediction.item<double>() * n;
+      sums[1] += finite_loss(losses.prediction, "prediction", at_step) * n;
       // Term values are means over the batch's positives: average them over the epoch's positives.
-      for (std::size_t t = 0; t < losses.terms.size(); ++t) sums[2 + t] += losses.terms[t].item<double>() * p;
+      for (std::size_t t = 0; t < losses.terms.size(); ++t)
+        sums[2 + t] += finite_loss(losses.terms[t], term_names[t], at_step) * p;
+      sums[0] += finite_loss(losses.total, "total", at_step) * n;  // last: a non-finite term is named, not the sum
       samples += n;
       positive_samples += p;
       progress.advance();

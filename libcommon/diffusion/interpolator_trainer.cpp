@@ -7,6 +7,7 @@
 #include "diffusion/schedule.h"
 #include "diffusion/shape_prior_channel.h"
 #include "nn/checkpoint.h"
+#include "nn/finite_loss.h"
 #include "nn/fused_adam.h"
 #include "util/seeding.h"
 #include "util/torch_runtime.h"
@@ -134,7 +135,9 @@ double InterpolatorTrainer::step(const TripleBatch& batch, std::uint64_t seed) {
   optimizer_->step();
   update_ema();
   ++steps_done_;
-  return loss.item<double>();
+  // A non-finite loss stops the run here: this step's weights are spoilt, and neither a checkpoint nor the model
+  // file is written with them.
+  return finite_loss(loss, "loss", "step " + std::to_string(steps_done_));
 }
 
 double InterpolatorTrainer::loss(const TripleBatch& batch, std::uint64_t seed) {

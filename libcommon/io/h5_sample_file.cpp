@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -293,6 +294,11 @@ struct SampleFileReader::Impl {
 
 namespace {
 
+// " (sample 'ID')" for a file with an /id column, else nothing: how a rejected row names its sample.
+std::string sample_of_row(const SampleFileReader& file, std::size_t row) {
+  return file.has_column("id") ? " (sample '" + file.read_string("id", row) + "')" : "";
+}
+
 // Stages test a flag as a boolean in one place and use it as a number in another (compared with another file's
 // copy, counted), so a 5 would change results without an error: the whole column is checked once, at open.
 void require_zero_or_one(const SampleFileReader& file, const std::string& column) {
@@ -302,9 +308,9 @@ void require_zero_or_one(const SampleFileReader& file, const std::string& column
   const auto bad = std::find_if(values.begin(), values.end(), [](std::uint8_t v) { return v > 1; });
   if (bad == values.end()) return;
   const std::size_t at = static_cast<std::size_t>(bad - values.begin()), row = at / per_row;
-  const std::string sample = file.has_column("id") ? " (sample '" + file.read_string("id", row) + "')" : "";
-  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample + " holds " +
-                   std::to_string(*bad) + " at index " + std::to_string(at % per_row) + " (a flag is 0 or 1)");
+  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample_of_row(file, row) +
+                   " holds " + std::to_string(*bad) + " at index " + std::to_string(at % per_row) +
+                   " (a flag is 0 or 1)");
 }
 
 }  // namespace
@@ -398,8 +404,48 @@ std::size_t SampleFileReader::sample_elements(const std::string& column) const {
   return impl_->column(column).elements;
 }
 
+namespace {
+
+// Where in one row an element lies, in the row's own terms: a volume's (z, y, x), before it the leading
+// indices (a rater slot), or a vector's index.
+std::string position_in_row(const std::vector<std::size_t>& sample_shape, std::size_t at) {
+  std::vector<std::size_t> index(sample_shape.size());
+  for (std::size_t d = sample_shape.size(); d-- > 0;) {
+    index[d] = at % sample_shape[d];
+    at /= sample_shape[d];
+  }
+  const auto list = [&](std::size_t from, std::size_t to) {
+    std::string text;
+    for (std::size_t d = from; d < to; ++d) text += (d > from ? ", " : "") + std::to_string(index[d]);
+    return text;
+  };
+  if (index.size() < 3) return index.empty() ? "" : " at index " + list(0, index.size());
+  const std::size_t volume = index.size() - 3;
+  return " at " + (volume > 0 ? "index " + list(0, volume) + ", " : std::string()) + "voxel (z, y, x) = (" +
+         list(volume, index.size()) + ")";
+}
+
+// A NaN or Inf in any float column (an image, a variance, a weight, a CAM) reaches every later number (loss,
+// CAM, score) without saying where it came from. Checked here, on every read of rows rather than at open: a
+// scan of the values just decompressed costs little beside the decompression, and opening stays cheap.
+void require_finite(const SampleFileReader& file, const std::string& column, std::size_t first,
+                    const std::vector<std::size_t>& sample_shape, std::size_t per_row, const float* values,
+                    std::size_t count) {
+  const float* end = values + count * per_row;
+  const float* bad = std::find_if(values, end, [](float x) { return !std::isfinite(x); });
+  if (bad == end) return;
+  const std::size_t at = static_cast<std::size_t>(bad - values), row = first + at / per_row;
+  throw InputError(file.path() + ": '/" + column + "' row " + std::to_string(row) + sample_of_row(file, row) +
+                   " has " + (std::isnan(*bad) ? "NaN" : "an infinite value") +
+                   position_in_row(sample_shape, at % per_row));
+}
+
+}  // namespace
+
 void SampleFileReader::read_rows(const std::string& column, std::size_t first, std::size_t count, float* out) const {
   impl_->read(column, ElementType::Float32, first, count, out);
+  const Impl::Column& c = impl_->column(column);
+  require_finite(*this, column, first, c.sample_shape, c.elements, out, count);
 }
 
 void SampleFileReader::read_rows(const std::string& column, std::size_t first, std::size_t count,

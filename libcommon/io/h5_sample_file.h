@@ -78,7 +78,9 @@ class SampleFileReader {
   // False for an optional column the file does not have.
   bool has_column(const std::string& column) const;
 
-  // Reads `count` consecutive rows starting at `first` into `out` (count * sample_elements values).
+  // Reads `count` consecutive rows starting at `first` into `out` (count * sample_elements values). A float
+  // value that is NaN or infinite throws InputError naming the file, the column, the row, its sample id and the
+  // position (every float column of every stage file is checked as it is read, not at open).
   void read_rows(const std::string& column, std::size_t first, std::size_t count, float* out) const;
   void read_rows(const std::string& column, std::size_t first, std::size_t count, std::uint8_t* out) const;
   std::vector<std::string> read_strings(const std::string& column) const;

@@ -6,6 +6,10 @@
 
 // Readers pass the columns of an empty VolumeShape: extent 0 accepts any, and the constructor then holds every
 // volume column to the first one's shape.
+//
+// Every float column (/mean, /variance, /annotation, /weight, /rater_annotation, /rater_weight, /probability,
+// /cam) is checked finite as its rows are read, by SampleFileReader::read_rows: a NaN weight or variance would
+// otherwise train a model on NaN losses and exit 0.
 
 namespace due {
 namespace {

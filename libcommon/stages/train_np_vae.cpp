@@ -17,6 +17,7 @@
 #include "models/np_vae.h"
 #include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
+#include "nn/finite_loss.h"
 #include "nn/fused_adam.h"
 #include "nn/tensors.h"
 #include "nn/stop_request.h"
@@ -242,7 +243,12 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
     optimizer.zero_grad();
     loss.total.backward();
     optimizer.step();
-    window.add({loss.total.item<double>(), loss.reconstruction.item<double>(), loss.kl.item<double>()});
+    // A non-finite term stops the run before this step's checkpoint; the model file is never written. The sum
+    // last, so that the term that made it non-finite is the one named.
+    const std::string at_step = "step " + std::to_string(step);
+    const double reconstruction = finite_loss(loss.reconstruction, "reconstruction", at_step);
+    const double kl = finite_loss(loss.kl, "kl", at_step);
+    window.add({finite_loss(loss.total, "loss", at_step), reconstruction, kl});
     ++steps_here;
     progress.advance();
     if (step % settings.log_every == 0 || step == settings.steps) {
