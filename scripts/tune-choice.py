@@ -20,6 +20,7 @@ import statistics
 import sys
 
 TIE = 0.005
+LADDER = ["baseline", "baseline-plus", "due-unweighted", "due"]  # their order in the table; others after
 
 
 def fail(message):
@@ -92,8 +93,7 @@ def main():
     args = parser.parse_args()
     rows = read_rows(args.metrics)
 
-    methods = sorted({r["method"] for r in rows}, key=lambda m: ["baseline", "baseline-plus", "due-unweighted", "due"].index(m)
-                     if m in ("baseline", "baseline-plus", "due-unweighted", "due") else 99)
+    methods = sorted({r["method"] for r in rows}, key=lambda m: (LADDER.index(m) if m in LADDER else len(LADDER), m))
     points = sorted({r["tune"] for r in rows})
     seeds = sorted({(r.get("data_seed", ""), r["seed"]) for r in rows})
     summary = {}

@@ -55,9 +55,8 @@ std::string ladder_section(const std::vector<RunGroup>& groups) {
     }
     const PairedComparison& c = verdict_comparison;
     if (c.pairs > 0) fewest_pairs = std::min(fewest_pairs, c.pairs);
-    const bool tested = c.pairs >= kPairsForAnyTest;
-    table << ' ' << c.wins << "/" << c.pairs << " | " << (tested ? format_p_value(c.wilcoxon_p) : "—") << " | "
-          << (tested ? format_p_value(c.sign_test_p) : "—") << " |\n";
+    table << ' ' << c.wins << "/" << c.pairs << " | " << p_value_cell(c, c.wilcoxon_p) << " | "
+          << p_value_cell(c, c.sign_test_p) << " |\n";
     answers << "- " << rungs()[r].question << " (" << upper_name << " over " << lower_name << ", "
             << scalar_metric(kVerdictMetric).title << ")? "
             << claim_verdict(c, c, method_display_name(rungs()[r].method),

@@ -36,8 +36,7 @@ std::string paired_comparison_table(const std::vector<RunGroup>& groups, const s
       pairs = std::max(pairs, c.pairs);
       approximate = approximate || (!c.wilcoxon_exact && tested);
       row << ' ' << format_paired_difference(c) << " | " << c.wins << "/" << c.pairs << " | "
-          << (tested ? format_p_value(c.wilcoxon_p) : "—") << " | " << (tested ? format_p_value(c.sign_test_p) : "—")
-          << " |";
+          << p_value_cell(c, c.wilcoxon_p) << " | " << p_value_cell(c, c.sign_test_p) << " |";
     }
     fewest_pairs = std::min(fewest_pairs, pairs);
     out << "| " << markdown_cell(g.label) << " | " << pairs << " |" << row.str() << '\n';

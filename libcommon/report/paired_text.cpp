@@ -26,6 +26,10 @@ std::string format_p_value(double p) {
   return text;
 }
 
+std::string p_value_cell(const PairedComparison& comparison, double p) {
+  return comparison.pairs >= kPairsForAnyTest ? format_p_value(p) : "—";
+}
+
 std::size_t pairs_needed_one_sided() {
   std::size_t pairs = 1;
   while (!(smallest_one_sided_exact_p(pairs) < kSignificanceLevel)) ++pairs;

@@ -20,6 +20,9 @@ std::string format_paired_difference(const PairedComparison& comparison);
 // "0.031"; "9.8e-04" below 0.001.
 std::string format_p_value(double p);
 
+// A table cell for one of `comparison`'s p-values: format_p_value(p), or "—" below kPairsForAnyTest pairs.
+std::string p_value_cell(const PairedComparison& comparison, double p);
+
 // The fewest pairs with which an exact one-sided test can reach p < kSignificanceLevel: 5 (1/2^5 = 0.031).
 std::size_t pairs_needed_one_sided();
 
