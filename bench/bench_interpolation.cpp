@@ -7,6 +7,9 @@
 // gap voxels binned by variance, the observed share of wrong voxels per bin.
 //   bench_interpolation DATASET.h5 INTERPOLATOR.pt [T=10] [ddim_steps=50] [threads=1] [fill=direct]
 //       [CALIBRATION.png]
+// BENCH_TIMING=0 in the environment skips the sampler timings (DDPM-1000 alone takes tens of seconds);
+// BENCH_SPLIT=validation measures on the validation positives instead of the test positives (choose settings
+// there; read the test split once per reported configuration).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,6 +20,7 @@
 
 #include "data/gaps.h"
 #include "diffusion/gap_filling.h"
+#include "diffusion/image_condition.h"
 #include "diffusion/interpolator_trainer.h"
 #include "imputation/classical.h"
 #include "io/dataset_store.h"
@@ -103,12 +107,22 @@ int main(int argc, char** argv) {
     const std::size_t area = shape.height * shape.width;
     const auto labels = dataset.labels();
     std::vector<due::DatasetSample> samples;
-    for (std::size_t i : dataset.indices_of_split(due::kTest))
+    const char* split_setting = std::getenv("BENCH_SPLIT");
+    const std::string split_name = split_setting ? split_setting : "test";
+    if (split_name != "test" && split_name != "validation") {
+      std::fprintf(stderr, "bench_interpolation: BENCH_SPLIT must be test or validation, got '%s'\n", split_setting);
+      return 2;
+    }
+    const std::uint8_t split = split_name == "test" ? due::kTest : due::kValidation;
+    for (std::size_t i : dataset.indices_of_split(split))
       if (labels[i] == 1) samples.push_back(dataset.read(i));
+    std::printf("%s positives: %zu\n", split_name.c_str(), samples.size());
     std::vector<due::FillingJob> jobs;
-    for (std::size_t k = 0; k < samples.size(); ++k)
+    for (std::size_t k = 0; k < samples.size(); ++k) {
       jobs.push_back({std::vector<float>(samples[k].mask.begin(), samples[k].mask.end()), samples[k].annotated_slices,
                       due::derive_seed(1, 0xBE, k)});
+      if (due::takes_image(interpolator.architecture.unet)) jobs.back().image = samples[k].image;
+    }
     due::FillingOptions options;
     options.repeats = repeats;
     options.batch_size = 16;
@@ -224,7 +238,9 @@ int main(int argc, char** argv) {
     }
 
     // Sampling cost: the first test gap with foreground on a boundary, alone, T = 1.
-    for (std::size_t k = 0; k < samples.size(); ++k) {
+    const char* timing_setting = std::getenv("BENCH_TIMING");
+    const bool time_samplers = !timing_setting || std::string(timing_setting) != "0";
+    for (std::size_t k = 0; time_samplers && k < samples.size(); ++k) {
       for (const due::Gap& gap : due::find_gaps(samples[k].annotated_slices)) {
         due::FillingJob one = jobs[k];
         std::fill(one.annotated_slices.begin(), one.annotated_slices.end(), 0);

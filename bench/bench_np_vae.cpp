@@ -27,6 +27,7 @@
 
 #include "data/gaps.h"
 #include "diffusion/gap_filling.h"
+#include "diffusion/image_condition.h"
 #include "diffusion/interpolator_trainer.h"
 #include "data/sparse_slices.h"
 #include "io/stage_files.h"
@@ -108,6 +109,7 @@ double time_diffusion_per_gap(const due::DatasetReader& dataset, const std::vect
     due::FillingJob job;
     job.annotated_slices = sample.annotated_slices;
     job.sparse = due::sparse_annotation(sample.mask, sample.annotated_slices);
+    if (due::takes_image(interpolator.architecture.unet)) job.image = sample.image;
     job.seed = due::derive_seed(1, 0, k);
     const auto start = std::chrono::steady_clock::now();
     due::fill_gaps(*interpolator.model, interpolator.architecture.prediction, schedule, dataset.layout().shape, {job},
@@ -142,6 +144,7 @@ std::vector<double> fresh_gap_variance(const due::DatasetReader& dataset, const 
     due::FillingJob job;
     job.annotated_slices = sample.annotated_slices;
     job.sparse = due::sparse_annotation(sample.mask, sample.annotated_slices);
+    if (due::takes_image(interpolator.architecture.unet)) job.image = sample.image;
     job.seed = due::derive_seed(stream, 0xF5, k);
     const due::FilledVolume filled = due::fill_gaps(*interpolator.model, interpolator.architecture.prediction,
                                                     schedule, shape, {job}, options, device)[0];

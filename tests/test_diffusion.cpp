@@ -635,3 +635,45 @@ TEST_CASE("triple augmentation moves target and both boundaries by the same flip
   CHECK(torch::equal(again.conditions, out.conditions));
   CHECK_FALSE(torch::equal(due::augment_triples(batch, 6).target, out.target));
 }
+
+TEST_CASE("triple augmentation moves the image slices with their masks: same flip / rotation, lower and upper "
+          "swapped on reversal",
+          "[diffusion][image]") {
+  const std::int64_t rows = 256;
+  torch::Tensor base = torch::arange(3 * 36, torch::kFloat32).view({3, 6, 6}) / 108.f;  // lower, target, upper
+  torch::Tensor image = 1.f - base * 0.5f;  // a distinct image per slice, in the same order
+  due::TripleBatch batch;
+  batch.conditions = torch::stack({base[0], base[2]}).unsqueeze(0).repeat({rows, 1, 1, 1});
+  batch.target = base[1].view({1, 1, 6, 6}).repeat({rows, 1, 1, 1});
+  batch.images = torch::stack({image[1], image[0], image[2]}).unsqueeze(0).repeat({rows, 1, 1, 1});
+  batch.position = torch::full({rows}, 0.25f);
+  batch.gap_length = torch::full({rows}, 8.f);
+  const due::TripleBatch out = due::augment_triples(batch, 5);
+  REQUIRE(out.images.defined());
+  std::set<int> seen;
+  for (std::int64_t b = 0; b < rows; ++b) {
+    // Which version the masks went through; the images must have gone through the same one.
+    int found = -1;
+    torch::Tensor expected_image;
+    for (int version = 0; version < 16 && found < 0; ++version) {
+      torch::Tensor v = torch::rot90(base, version % 4, {1, 2}), w = torch::rot90(image, version % 4, {1, 2});
+      if ((version / 4) % 2) v = v.flip({2}), w = w.flip({2});
+      if (version >= 8) v = v.flip({0}), w = w.flip({0});
+      if (torch::equal(out.conditions[b][0], v[0]) && torch::equal(out.target[b][0], v[1]) &&
+          torch::equal(out.conditions[b][1], v[2]))
+        found = version, expected_image = torch::stack({w[1], w[0], w[2]});
+    }
+    INFO("row " << b);
+    REQUIRE(found >= 0);
+    CHECK(torch::equal(out.images[b], expected_image));
+    seen.insert(found);
+  }
+  CHECK(seen.size() == 16);
+  // Without images the masks are drawn exactly as before (the same versions for the same seed).
+  due::TripleBatch masks_only = batch;
+  masks_only.images = torch::Tensor();
+  const due::TripleBatch plain = due::augment_triples(masks_only, 5);
+  CHECK_FALSE(plain.images.defined());
+  CHECK(torch::equal(plain.target, out.target));
+  CHECK(torch::equal(plain.conditions, out.conditions));
+}

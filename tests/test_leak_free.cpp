@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "classifier/model_file.h"
@@ -142,6 +143,116 @@ TEST_CASE("the stages before evaluation give the same outputs when /mask and /ra
                         "gradia classifier");
   due::test::check_same_state(due::load_classifier(a.due, cpu).model, due::load_classifier(b.due, cpu).model,
                         "due classifier");
+}
+
+namespace {
+
+// A copy of `from` whose /image is inverted (1 - v) on slice `z` of sample `index`; returns nothing else changed.
+void write_image_changed_copy(const std::string& from, const std::string& to, std::size_t index, std::size_t z) {
+  const due::DatasetReader reader(from);
+  due::DatasetWriter writer(to, reader.layout(), reader.provenance(), reader.source_description(), 1);
+  const due::VolumeShape& shape = reader.layout().shape;
+  const std::size_t plane = shape.height * shape.width;
+  for (std::size_t i = 0; i < reader.size(); ++i) {
+    due::DatasetSample s = reader.read(i);
+    if (i == index)
+      for (std::size_t v = z * plane; v < (z + 1) * plane; ++v) s.image[v] = 1.f - s.image[v];
+    writer.append(s);
+  }
+  writer.commit();
+}
+
+// The interpolator that sees the scan (interpolator.model.image_condition: slices), trained and sampled on `data`.
+std::pair<std::string, std::string> run_image_interpolator(const std::string& data, const due::test::ScratchDir& dir,
+                                                           const std::string& tag) {
+  const std::string common = " --threads 1 --seed 7 --data " + data;
+  const std::string interpolator = dir.file(tag + "-interpolator.pt"), variance = dir.file(tag + "-variance.h5");
+  const std::vector<std::string> commands{
+      tool_path("train-interpolator") + common +
+          " --set interpolator.model.image_condition=slices --set interpolator.model.width=8"
+          " --set interpolator.model.channel_mult=[1,2] --set interpolator.model.res_blocks=1"
+          " --set interpolator.model.attention_levels=[1] --set interpolator.model.prediction=x0"
+          " --set interpolator.schedule.steps=50 --set interpolator.train.batch_size=4"
+          " --set interpolator.train.learning_rate=1.0e-3 --steps 3 --out " + interpolator,
+      tool_path("sample-variance") + common + " --set variance.samples=2 --set variance.steps=3 --model " +
+          interpolator + " --out " + variance,
+  };
+  for (const std::string& command : commands) {
+    const auto result = run_command(command);
+    INFO(command << "\n" << result.output);
+    REQUIRE(result.exit_code == 0);
+  }
+  return {interpolator, variance};
+}
+
+}  // namespace
+
+TEST_CASE("an interpolator that sees the scan reads /image at the gap slices and still no /mask there",
+          "[leakfree][tools][image]") {
+  due::test::ScratchDir dir;
+  const std::string data = dir.file("dataset.h5"), erased = dir.file("erased.h5"), changed = dir.file("changed.h5");
+  const auto made = run_command(tool_path("preprocess") +
+                                " --seed 3 --threads 1 --set preprocess.block_size=[12,16,16]"
+                                " --set preprocess.annotation.slice_spacing_ratio=[2.0,3.0]"
+                                " --set preprocess.phantom.patients=8 --out " + data);
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+  REQUIRE(write_erased_copy(data, erased) > 0);
+  const auto [model, variance] = run_image_interpolator(data, dir, "full");
+  const auto [erased_model, erased_variance] = run_image_interpolator(erased, dir, "erased");
+
+  // /mask between annotated slices: never read, to the bit.
+  const torch::Device cpu(torch::kCPU);
+  due::test::check_same_state(due::load_interpolator(model, cpu).model, due::load_interpolator(erased_model, cpu).model,
+                              "interpolator");
+  const due::VarianceReader full(variance), hidden(erased_variance);
+  REQUIRE(full.size() == hidden.size());
+  REQUIRE(full.size() > 0);
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    const due::VarianceRow u = full.read(i), v = hidden.read(i);
+    CHECK(u.mean == v.mean);
+    CHECK(u.variance == v.variance);
+  }
+
+  // /image at one sampled gap slice: that slice's filling changes, and only slices whose query reads it.
+  const due::DatasetReader reader(data);
+  const due::VolumeShape& shape = reader.layout().shape;
+  const std::size_t plane = shape.height * shape.width;
+  // A positive outside the training split, so the interpolator trained on the changed copy stays the same and
+  // only the sampling can see the change.
+  const std::vector<std::uint8_t> splits = reader.splits();
+  const std::vector<std::string> ids = reader.ids();
+  std::size_t row = full.size(), index = reader.size(), gap_slice = 0;
+  due::VarianceRow first;
+  for (std::size_t r = 0; r < full.size() && index == reader.size(); ++r) {
+    first = full.read(r);
+    const std::size_t i = static_cast<std::size_t>(std::find(ids.begin(), ids.end(), first.id) - ids.begin());
+    if (i == ids.size() || splits[i] == due::kTrain) continue;
+    for (std::size_t z = 0; z < shape.depth; ++z) {
+      if (first.annotated_slices[z]) continue;
+      bool sampled = false;
+      for (std::size_t v = z * plane; v < (z + 1) * plane; ++v) sampled = sampled || first.variance[v] > 0;
+      if (sampled) {
+        row = r, index = i, gap_slice = z;
+        break;
+      }
+    }
+  }
+  REQUIRE(index < reader.size());  // a positive outside the training split has a sampled gap slice
+  write_image_changed_copy(data, changed, index, gap_slice);
+  const auto [changed_model, changed_variance] = run_image_interpolator(changed, dir, "changed");
+  due::test::check_same_state(due::load_interpolator(model, cpu).model,
+                              due::load_interpolator(changed_model, cpu).model, "interpolator");
+  const due::VarianceRow after = due::VarianceReader(changed_variance).read(row);
+  REQUIRE(after.id == first.id);
+  const auto slice_of = [&](const std::vector<float>& v, std::size_t z) {
+    return std::vector<float>(v.begin() + static_cast<std::ptrdiff_t>(z * plane),
+                              v.begin() + static_cast<std::ptrdiff_t>((z + 1) * plane));
+  };
+  INFO("sample " << first.id << ", gap slice " << gap_slice);
+  CHECK(slice_of(after.mean, gap_slice) != slice_of(first.mean, gap_slice));
+  for (std::size_t z = 0; z < shape.depth; ++z)
+    if (first.annotated_slices[z]) CHECK(slice_of(after.mean, z) == slice_of(first.mean, z));
 }
 
 TEST_CASE("TrainingDatasetReader reads /mask and /raters as 0 outside the annotated slices, the rest as stored",

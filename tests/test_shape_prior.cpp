@@ -73,6 +73,16 @@ TEST_CASE("shape prior: the architecture records it, residual needs x0, old file
   CHECK(read.unet.condition_channels == 3);
   CHECK(read.unet.residual_on_prior);
   CHECK(due::architecture_from_yaml("interpolator:\n  model:\n    width: 8\n", "old.pt").unet.condition_channels == 2);
+  // The image condition adds three channels after the prior; the residual still adds the prior (channel 2).
+  a.image_condition = due::ImageCondition::Slices;
+  due::apply_image_condition(a.image_condition, a.unet);
+  const due::InterpolatorArchitecture with_image = due::architecture_from_yaml(due::architecture_yaml(a), "i.pt");
+  CHECK(with_image.image_condition == due::ImageCondition::Slices);
+  CHECK(with_image.unet.condition_channels == 6);
+  CHECK(with_image.unet.image_channels == 3);
+  CHECK(with_image.unet.prior_channel);
+  CHECK(due::architecture_from_yaml("interpolator:\n  model:\n    width: 8\n", "old.pt").image_condition ==
+        due::ImageCondition::None);
   try {
     due::architecture_from_yaml("interpolator:\n  model:\n    shape_prior: residual\n    prediction: eps\n", "x.pt");
     FAIL("eps with a residual prior was accepted");
@@ -118,6 +128,23 @@ TEST_CASE("shape prior residual: an untrained interpolator fills every gap with 
   }
   CHECK(foreground > 100);  // the test is not about empty slices
   CHECK(differing <= 2);
+
+  // With the image as three more channels, the residual still adds the prior (channel 2), so an untrained network
+  // still returns it whatever the image holds; a job without the image is refused by such a network.
+  due::InterpolatorArchitecture seeing = a;
+  seeing.image_condition = due::ImageCondition::Slices;
+  due::apply_image_condition(seeing.image_condition, seeing.unet);
+  due::DiffusionUNet seeing_model(seeing.unet);
+  seeing_model->eval();
+  due::FillingJob with_image = job;
+  with_image.image.resize(shape.voxels());
+  for (std::size_t i = 0; i < shape.voxels(); ++i) with_image.image[i] = float(i % 7) / 6.f;
+  const auto seen = due::fill_gaps(*seeing_model, seeing.prediction, schedule, shape, {with_image}, options,
+                                   torch::Device(torch::kCPU))[0];
+  CHECK(seen.mean == filled.mean);
+  CHECK_THROWS_WITH(due::fill_gaps(*seeing_model, seeing.prediction, schedule, shape, {job}, options,
+                                   torch::Device(torch::kCPU)),
+                    Contains("image"));
 }
 
 TEST_CASE("shape prior in training: the untrained residual loss is the prior's error, dropped boundaries keep it",

@@ -4,8 +4,7 @@
 
 #include "data/gaps.h"
 #include "diffusion/interpolator_trainer.h"
-#include "diffusion/shape_prior.h"
-#include "diffusion/shape_prior_channel.h"
+#include "diffusion/network_conditions.h"
 #include "imputation/classical.h"
 #include "nn/tensors.h"
 #include "util/seeding.h"
@@ -50,12 +49,10 @@ std::vector<FilledVolume> fill_gaps(DiffusionUNetImpl& model, Prediction predict
                                     const VolumeShape& shape, const std::vector<FillingJob>& jobs,
                                     const FillingOptions& options, const torch::Device& device,
                                     const std::function<void(std::size_t)>& on_batch) {
-  const bool prior = takes_shape_prior(model.config());
   const SliceSampler sampler = [&](const SliceQuery& query, const std::vector<std::uint64_t>& seeds) {
-    if (!prior) return sample_slices(model, prediction, schedule, options.sampler, query, seeds);
-    SliceQuery with_prior = query;
-    with_prior.conditions = with_shape_prior(query.conditions, query.position);
-    return sample_slices(model, prediction, schedule, options.sampler, with_prior, seeds);
+    SliceQuery full = query;
+    full.conditions = network_conditions(model.config(), query.conditions, query.conditions, query.position, query.images);
+    return sample_slices(model, prediction, schedule, options.sampler, full, seeds);
   };
   return fill_gaps(sampler, shape, jobs, options, device, on_batch);
 }
@@ -69,10 +66,14 @@ std::vector<FilledVolume> fill_gaps(const SliceSampler& sampler, const VolumeSha
   // fillings[j]: [T, D, H, W] in [-1, 1], starting from the sparse annotation (unsampled slices stay as given).
   std::vector<torch::Tensor> fillings;
   std::vector<std::vector<SliceQueryPlan>> plans;  // per job, every query of its sampled gaps
+  std::vector<torch::Tensor> images;               // per job, [D, H, W] /image in [-1, 1], when given
   std::size_t rounds = 0;
   for (const FillingJob& job : jobs) {
     if (job.annotated_slices.size() != shape.depth || job.sparse.size() != shape.voxels())
       throw std::invalid_argument("fill_gaps: a job does not match the volume shape");
+    if (!job.image.empty() && job.image.size() != shape.voxels())
+      throw std::invalid_argument("fill_gaps: a job's image does not match the volume shape");
+    images.push_back(job.image.empty() ? torch::Tensor() : image_to_model_range(volume_tensor(job.image, shape)));
     // Only annotated slices are input; whatever else the job's volume holds is not looked at.
     std::vector<float> annotated_only(job.annotated_slices.begin(), job.annotated_slices.end());
     const torch::Tensor sparse =
@@ -94,7 +95,7 @@ std::vector<FilledVolume> fill_gaps(const SliceSampler& sampler, const VolumeSha
           if (plan.round == k) pending.push_back({j, r, plan});
     for (std::size_t start = 0; start < pending.size(); start += batch_size) {
       const std::size_t end = std::min(pending.size(), start + batch_size);
-      std::vector<torch::Tensor> conditions;
+      std::vector<torch::Tensor> conditions, image_slices;
       std::vector<float> positions, lengths;
       std::vector<std::uint64_t> seeds;
       for (std::size_t i = start; i < end; ++i) {
@@ -102,6 +103,10 @@ std::vector<FilledVolume> fill_gaps(const SliceSampler& sampler, const VolumeSha
         const torch::Tensor filling = fillings[p.job][static_cast<std::int64_t>(p.repeat)];
         conditions.push_back(torch::stack({filling[static_cast<std::int64_t>(p.plan.lower)],
                                            filling[static_cast<std::int64_t>(p.plan.upper)]}));
+        if (images[p.job].defined())
+          image_slices.push_back(torch::stack({images[p.job][static_cast<std::int64_t>(p.plan.z)],
+                                               images[p.job][static_cast<std::int64_t>(p.plan.lower)],
+                                               images[p.job][static_cast<std::int64_t>(p.plan.upper)]}));
         positions.push_back(static_cast<float>(p.plan.position()));
         lengths.push_back(static_cast<float>(p.plan.span()));
         // Per (volume, repeat, depth), not per query: the same noise whichever mode, batch or order asks.
@@ -111,6 +116,8 @@ std::vector<FilledVolume> fill_gaps(const SliceSampler& sampler, const VolumeSha
       query.conditions = torch::stack(conditions).to(device);
       query.position = torch::tensor(positions).to(device);
       query.gap_length = torch::tensor(lengths).to(device);
+      // A round mixes jobs with and without images only by mistake; the network then says what it lacks.
+      if (image_slices.size() == conditions.size()) query.images = torch::stack(image_slices).to(device);
       const torch::Tensor slices = sampler(query, seeds).to(torch::kCPU);
       for (std::size_t i = start; i < end; ++i) {
         const PendingSlice& p = pending[i];

@@ -22,6 +22,8 @@ struct FillingJob {
   std::vector<float> sparse;                   // D*H*W: the annotation in {0, 1} on annotated slices
   std::vector<std::uint8_t> annotated_slices;  // D
   std::uint64_t seed = 0;                      // this volume's random stream (its repeats and slices derive from it)
+  std::vector<float> image;                    // D*H*W /image in [0, 1] for an interpolator that sees the scan
+                                               // (image_condition.h); may stay empty otherwise
 };
 
 struct FillingOptions {

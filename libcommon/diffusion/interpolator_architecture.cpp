@@ -40,7 +40,9 @@ InterpolatorArchitecture interpolator_architecture_from(const Config& config) {
   if (a.shape_prior == ShapePrior::Residual && a.prediction != Prediction::X0)
     config.fail("interpolator.model.shape_prior", "residual needs interpolator.model.prediction: x0 (a correction "
                                                   "to the prior is a correction of x0, not of the noise)");
+  a.image_condition = config.parse_string("interpolator.model.image_condition", parse_image_condition);
   apply_shape_prior(a.shape_prior, u);
+  apply_image_condition(a.image_condition, u);
 
   ScheduleConfig& s = a.schedule;
   const std::string kind = config.get_string("interpolator.schedule.kind");
@@ -76,6 +78,7 @@ std::string architecture_yaml(const InterpolatorArchitecture& a) {
   out << YAML::Key << "dropout" << YAML::Value << a.unet.dropout;
   out << YAML::Key << "prediction" << YAML::Value << prediction_name(a.prediction);
   out << YAML::Key << "shape_prior" << YAML::Value << shape_prior_name(a.shape_prior);
+  out << YAML::Key << "image_condition" << YAML::Value << image_condition_name(a.image_condition);
   out << YAML::EndMap;
   out << YAML::Key << "schedule" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "kind" << YAML::Value << beta_schedule_name(a.schedule.kind);

@@ -4,6 +4,7 @@
 // (interpolator.model.*, interpolator.schedule.*), so the same reader checks both.
 #include <string>
 
+#include "diffusion/image_condition.h"
 #include "diffusion/prediction.h"
 #include "diffusion/schedule.h"
 #include "diffusion/shape_prior.h"
@@ -17,6 +18,7 @@ struct InterpolatorArchitecture {
   UNetConfig unet;
   Prediction prediction = Prediction::Eps;  // what the network outputs (interpolator.model.prediction)
   ShapePrior shape_prior = ShapePrior::None;  // interpolator.model.shape_prior; sets unet's condition channels
+  ImageCondition image_condition = ImageCondition::None;  // interpolator.model.image_condition; likewise
   ScheduleConfig schedule;
 };
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "cli/config.h"
+#include "diffusion/network_conditions.h"
 #include "diffusion/schedule.h"
-#include "diffusion/shape_prior_channel.h"
 #include "nn/checkpoint.h"
 #include "nn/finite_loss.h"
 #include "nn/fused_adam.h"
@@ -53,8 +53,9 @@ InterpolatorTrainingConfig interpolator_training_config_from(const Config& confi
 torch::Tensor to_model_range(const torch::Tensor& mask) { return mask * 2.0 - 1.0; }
 torch::Tensor from_model_range(const torch::Tensor& x) { return ((x + 1.0) * 0.5).clamp(0.0, 1.0); }
 
-TripleBatch make_triple_batch(const std::vector<SliceTriple>& triples, const std::vector<torch::Tensor>& volumes) {
-  std::vector<torch::Tensor> targets, conditions;
+TripleBatch make_triple_batch(const std::vector<SliceTriple>& triples, const std::vector<torch::Tensor>& volumes,
+                              const std::vector<torch::Tensor>& images) {
+  std::vector<torch::Tensor> targets, conditions, image_slices;
   std::vector<float> positions, lengths;
   for (const SliceTriple& t : triples) {
     const torch::Tensor& volume = volumes.at(t.volume);
@@ -63,8 +64,15 @@ TripleBatch make_triple_batch(const std::vector<SliceTriple>& triples, const std
                                        volume[static_cast<std::int64_t>(t.after)]}));
     positions.push_back(static_cast<float>(t.position()));
     lengths.push_back(static_cast<float>(t.after - t.before));
+    if (!images.empty()) {
+      const torch::Tensor& image = images.at(t.volume);
+      image_slices.push_back(torch::stack({image[static_cast<std::int64_t>(t.target)],
+                                           image[static_cast<std::int64_t>(t.before)],
+                                           image[static_cast<std::int64_t>(t.after)]}));
+    }
   }
   TripleBatch batch;
+  if (!images.empty()) batch.images = image_to_model_range(torch::stack(image_slices));
   batch.target = to_model_range(torch::stack(targets));
   batch.conditions = to_model_range(torch::stack(conditions));
   batch.position = torch::tensor(positions);
@@ -101,20 +109,18 @@ torch::Tensor InterpolatorTrainer::batch_loss(const TripleBatch& batch, std::uin
   const torch::Tensor timestep = torch::randint(steps, {n}, generator, torch::kLong);
   const torch::Tensor noise = torch::randn(batch.target.sizes(), generator, torch::kFloat32);
   // Masked conditioning: each boundary slice is zeroed independently.
-  torch::Tensor keep =
+  const torch::Tensor keep =
       (torch::rand({n, 2, 1, 1}, generator, torch::kFloat32) >= config_.condition_drop).to(torch::kFloat32);
-  torch::Tensor conditions = batch.conditions;
-  if (takes_shape_prior(architecture_.unet)) {
-    // The prior is built from both boundaries before either is dropped, and is never dropped itself: sampling
-    // always has it, and the residual form needs it to mean the same thing at every step.
-    conditions = with_shape_prior(batch.conditions, batch.position);
-    keep = torch::cat({keep, torch::ones({n, 1, 1, 1})}, 1);
-  }
+  // Only the boundary masks are dropped. The prior is built from both boundaries before either is dropped, and is
+  // never dropped itself: sampling always has it, and the residual form needs it to mean the same thing at every
+  // step. The image exists on every slice, so sampling always has it too.
+  const torch::Tensor conditions =
+      network_conditions(architecture_.unet, batch.conditions * keep, batch.conditions, batch.position, batch.images);
   const torch::Tensor a = sqrt_alpha_bar_.index_select(0, timestep).view({n, 1, 1, 1});
   const torch::Tensor b = sqrt_one_minus_alpha_bar_.index_select(0, timestep).view({n, 1, 1, 1});
   const torch::Tensor noisy = a * batch.target + b * noise;
   const torch::Tensor predicted =
-      model_->forward(noisy.to(device_), (conditions * keep).to(device_), timestep.to(device_),
+      model_->forward(noisy.to(device_), conditions.to(device_), timestep.to(device_),
                       batch.position.to(device_), batch.gap_length.to(device_));
   const torch::Tensor& target = architecture_.prediction == Prediction::X0 ? batch.target : noise;
   return torch::mse_loss(predicted, target.to(device_));

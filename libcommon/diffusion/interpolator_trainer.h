@@ -44,10 +44,14 @@ struct TripleBatch {
   torch::Tensor conditions;  // [B, 2, H, W]: lower and upper boundary slice
   torch::Tensor position;    // [B] relative position of the target in its gap
   torch::Tensor gap_length;  // [B] after - before
+  torch::Tensor images;      // [B, 3, H, W]: the image of the target, lower and upper slice in [-1, 1]; undefined
+                             // when no image volumes were given
 };
 
-// Cuts `triples` out of `volumes` ([D, H, W] masks in {0, 1}).
-TripleBatch make_triple_batch(const std::vector<SliceTriple>& triples, const std::vector<torch::Tensor>& volumes);
+// Cuts `triples` out of `volumes` ([D, H, W] masks in {0, 1}) and, when given, out of `images` ([D, H, W] /image
+// of the same volumes, intensity in [0, 1]).
+TripleBatch make_triple_batch(const std::vector<SliceTriple>& triples, const std::vector<torch::Tensor>& volumes,
+                              const std::vector<torch::Tensor>& images = {});
 
 // Scales a {0, 1} mask to the model's [-1, 1] and back (clamped).
 torch::Tensor to_model_range(const torch::Tensor& mask);

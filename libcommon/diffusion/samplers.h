@@ -26,9 +26,12 @@ struct SamplerConfig {
 
 // What the network is asked about: one row per target slice.
 struct SliceQuery {
-  torch::Tensor conditions;  // [B, C, H, W] boundary slices in [-1, 1] (C = 3: and the shape prior, shape_prior.h)
+  torch::Tensor conditions;  // [B, C, H, W] the network's condition channels (network_conditions.h); fill_gaps
+                             // gives the two boundary masks in [-1, 1] and its model overload adds the rest
   torch::Tensor position;    // [B]
   torch::Tensor gap_length;  // [B]
+  torch::Tensor images;      // [B, 3, H, W]: the image of the target, lower and upper slice in [-1, 1], when the
+                             // jobs carry /image (gap_filling.h); undefined otherwise
 };
 
 // The estimates of one reverse step: x_0 clipped to the data range [-1, 1], and the noise eps consistent with it

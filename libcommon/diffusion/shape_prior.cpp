@@ -21,10 +21,11 @@ const char* shape_prior_name(ShapePrior prior) {
 }
 
 void apply_shape_prior(ShapePrior prior, UNetConfig& unet) {
-  unet.condition_channels = prior == ShapePrior::None ? 2 : 3;
+  unet.prior_channel = prior != ShapePrior::None;
   unet.residual_on_prior = prior == ShapePrior::Residual;
+  unet.condition_channels = 2 + (unet.prior_channel ? 1 : 0) + unet.image_channels;
 }
 
-bool takes_shape_prior(const UNetConfig& unet) { return unet.condition_channels == 3; }
+bool takes_shape_prior(const UNetConfig& unet) { return unet.prior_channel; }
 
 }  // namespace due

@@ -19,7 +19,7 @@ enum class ShapePrior {
 ShapePrior parse_shape_prior(const std::string& name);
 const char* shape_prior_name(ShapePrior prior);
 
-// Sets the UNet's condition channels (2 or 3) and residual_on_prior for `prior`.
+// Sets the UNet's prior channel, its condition channel count and residual_on_prior for `prior`.
 void apply_shape_prior(ShapePrior prior, UNetConfig& unet);
 // Whether a network of this configuration expects the prior as its last condition channel.
 bool takes_shape_prior(const UNetConfig& unet);

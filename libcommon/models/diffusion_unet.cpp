@@ -109,7 +109,7 @@ torch::Tensor UNetStageImpl::forward(const torch::Tensor& x, const torch::Tensor
 }
 
 DiffusionUNetImpl::DiffusionUNetImpl(const UNetConfig& config) : config_(config) {
-  if (config.residual_on_prior && config.condition_channels < 1)
+  if (config.residual_on_prior && (!config.prior_channel || config.condition_channels < 3))
     throw std::invalid_argument("DiffusionUNet: residual_on_prior needs a prior condition channel");
   if (config.width < 1 || config.channel_mult.empty() || config.res_blocks < 1 || config.condition_channels < 0)
     throw std::invalid_argument("UNet: width, levels and residual blocks must be positive");
@@ -200,7 +200,7 @@ torch::Tensor DiffusionUNetImpl::forward(const torch::Tensor& noisy, const torch
     }
   }
   const torch::Tensor output = output_(torch::silu(output_norm_(float32(h))));
-  return config_.residual_on_prior ? output + conditions.narrow(1, config_.condition_channels - 1, 1) : output;
+  return config_.residual_on_prior ? output + conditions.narrow(1, 2, 1) : output;
 }
 
 }  // namespace due

@@ -13,9 +13,13 @@ struct UNetConfig {
   std::vector<std::int64_t> attention_levels{2, 3};   // levels with self-attention after each residual block
   std::int64_t heads = 1;                             // attention heads
   double dropout = 0.1;
-  std::int64_t condition_channels = 2;                // boundary slices: before, after (3: and the shape prior)
-  // The output is a correction added to the last condition channel (the shape prior, x0-prediction): with the
-  // output layer starting at zero, an untrained network returns the shape-based interpolation.
+  // Condition channels, in this order: the boundary masks (lower, upper); the shape prior when prior_channel;
+  // the image of the target, lower and upper slice when image_channels is 3 (diffusion/conditions.h).
+  std::int64_t condition_channels = 2;
+  bool prior_channel = false;        // channel 2 holds the shape prior (diffusion/shape_prior.h)
+  std::int64_t image_channels = 0;   // 0, or 3: the scan's slices (diffusion/image_condition.h)
+  // The output is a correction added to the shape prior channel (x0-prediction): with the output layer starting
+  // at zero, an untrained network returns the shape-based interpolation.
   bool residual_on_prior = false;
 
   std::size_t levels() const { return channel_mult.size(); }

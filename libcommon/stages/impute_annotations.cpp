@@ -9,6 +9,7 @@
 #include "cli/tool.h"
 #include "data/gaps.h"
 #include "data/sparse_slices.h"
+#include "diffusion/image_condition.h"
 #include "diffusion/variance_sampling.h"
 #include "imputation/classical.h"
 #include "imputation/uncertainty_weights.h"
@@ -148,6 +149,7 @@ VarianceRow sample_on_the_fly(Sources& sources, const DatasetSample& sample, con
   FillingJob job;
   job.annotated_slices = sample.annotated_slices;
   job.sparse = sparse;
+  if (takes_image(sources.interpolator->architecture.unet)) job.image = sample.image;
   job.seed = seed;
   FilledVolume filled = fill_gaps(*sources.interpolator->model, sources.interpolator->architecture.prediction,
                                   *sources.schedule, shape, {job}, sources.sampling.filling, device)[0];

@@ -6,6 +6,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "diffusion/gap_filling.h"
+#include "diffusion/image_condition.h"
 #include "diffusion/interpolator_trainer.h"
 #include "diffusion/variance_sampling.h"
 #include "io/stage_files.h"
@@ -60,6 +61,7 @@ int run_sample_variance(ToolContext& context, const std::string& data_path, cons
       FillingJob job;
       job.annotated_slices = samples[k].annotated_slices;
       job.sparse.assign(samples[k].mask.begin(), samples[k].mask.end());
+      if (takes_image(interpolator.architecture.unet)) job.image = samples[k].image;
       job.seed = filling_seed(context.seed, round[k]);
       jobs.push_back(std::move(job));
     }

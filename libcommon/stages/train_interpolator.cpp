@@ -8,6 +8,7 @@
 #include "cli/logging.h"
 #include "cli/progress.h"
 #include "cli/tool.h"
+#include "diffusion/image_condition.h"
 #include "diffusion/interpolator_trainer.h"
 #include "diffusion/triple_augmentation.h"
 #include "io/training_dataset.h"
@@ -25,13 +26,14 @@ constexpr std::uint64_t kNoiseStream = 0x7122;
 constexpr std::uint64_t kAugmentStream = 0x7123;
 
 struct TrainingData {
-  std::vector<torch::Tensor> masks;  // [D, H, W] in {0, 1}, 0 outside the annotated slices
+  std::vector<torch::Tensor> masks;   // [D, H, W] in {0, 1}, 0 outside the annotated slices
+  std::vector<torch::Tensor> images;  // [D, H, W] /image, when the network sees the scan; empty otherwise
   std::vector<SliceTriple> triples;
 };
 
 // The training positives' annotated slices and the triples they make. Read through TrainingDatasetReader, so
 // nothing here can reach a slice between annotated ones.
-TrainingData training_data(const TrainingDatasetReader& dataset, TripleChoice choice) {
+TrainingData training_data(const TrainingDatasetReader& dataset, TripleChoice choice, bool with_images) {
   TrainingData data;
   const std::vector<std::uint8_t> labels = dataset.labels();
   const VolumeShape& shape = dataset.layout().shape;
@@ -45,6 +47,7 @@ TrainingData training_data(const TrainingDatasetReader& dataset, TripleChoice ch
     foreground.emplace_back(has_foreground.data_ptr<std::uint8_t>(),
                             has_foreground.data_ptr<std::uint8_t>() + shape.depth);
     data.masks.push_back(mask);
+    if (with_images) data.images.push_back(volume_tensor(sample.image, shape));
   }
   data.triples = annotated_triples(layouts, foreground, choice);
   if (data.triples.empty())
@@ -69,7 +72,7 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     config.fail("interpolator.model.channel_mult", "needs slices whose height and width are multiples of " +
                                                        std::to_string(multiple) + "; " + data_path + " has " +
                                                        std::to_string(shape.height) + "x" + std::to_string(shape.width));
-  const TrainingData data = training_data(dataset, train.triples);
+  const TrainingData data = training_data(dataset, train.triples, takes_image(architecture.unet));
   std::set<std::size_t> spans;
   for (const SliceTriple& t : data.triples) spans.insert(t.after - t.before);
   std::string span_list;
@@ -104,7 +107,7 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     std::mt19937_64 rng(derive_seed(context.seed, kTripleStream, static_cast<std::uint64_t>(step)));
     std::vector<SliceTriple> triples;
     for (std::int64_t i = 0; i < train.batch_size; ++i) triples.push_back(draw_triple(data.triples, rng));
-    TripleBatch batch = make_triple_batch(triples, data.masks);
+    TripleBatch batch = make_triple_batch(triples, data.masks, data.images);
     if (train.augment)
       batch = augment_triples(batch, derive_seed(context.seed, kAugmentStream, static_cast<std::uint64_t>(step)));
     window.add({trainer.step(batch, derive_seed(context.seed, kNoiseStream, static_cast<std::uint64_t>(step)))});
