@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -230,6 +231,12 @@ void AtomicOutput::write_with_library(const std::string& extension,
     bytes.resize(done);
   }
   ::close(memory);
+  // A file-size limit (ulimit -f) applies to the memory file too, where the library's failed writes go unseen: a
+  // file that reached it is cut short.
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      static_cast<rlim_t>(info.st_size) >= limit.rlim_cur)
+    fail("write", EFBIG);
   if (bytes.empty()) throw InputError(final_path_ + ": cannot write (the file came out empty)");
   write(bytes.data(), bytes.size());
 }

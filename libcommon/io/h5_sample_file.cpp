@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -333,11 +334,29 @@ void SampleFileWriter::finish() {
     if (c.written_this_row)
       throw std::logic_error(impl_->output.final_path() + ": commit in the middle of a row");
   }
+  // HDF5 1.10 cannot recover from a failed file flush (its metadata cache stays half-prepared, so every later
+  // flush or close fails, and a failed H5Fclose crashes it at exit). So: the datasets are closed first (their
+  // chunks are most of the bytes; a failure there is an ordinary write error), then the space the file's
+  // metadata will be written into is reserved, and only then is the file closed. A reservation the disk refuses
+  // is the failed write, reported before HDF5 tries it.
   try {
-    impl_->file->flush(H5F_SCOPE_GLOBAL);
     for (Impl::Column& c : impl_->columns) {
       c.dataset->close();
       c.dataset.reset();
+    }
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(impl_->file->getId(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+      // Metadata goes to addresses HDF5 already allocated, below the end of its address space (EOA); a little
+      // more for what the close itself may allocate.
+      haddr_t eoa = 0;
+      if (H5Fget_eoa(impl_->file->getId(), &eoa) < 0) eoa = impl_->file->getFileSize();
+      const off_t reserve = static_cast<off_t>(eoa + 64 * 1024);
+      if (::fallocate(*static_cast<int*>(handle), FALLOC_FL_KEEP_SIZE, 0, reserve) != 0 && errno != EOPNOTSUPP &&
+          errno != ENOSYS) {
+        const int error_number = errno;
+        impl_->close_all();
+        impl_->output.fail("write", error_number);
+      }
     }
     impl_->file->close();
     impl_->file.reset();
