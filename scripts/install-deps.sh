@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache git pkg-config make
   libtorch-dev libopenblas0-pthread              # LibTorch (CPU); OpenBLAS makes its convolutions 4-9x faster
   libinsighttoolkit5-dev libgdcm-tools           # ITK (DICOM, NIfTI, filters); gdcm tools silence configure noise
+  libpng-dev                                     # PNG montages encoded in memory, then written atomically
   libhdf5-dev hdf5-tools                         # HDF5 C/C++ and h5dump
   libyaml-cpp-dev libboost-program-options-dev catch2
   libpugixml-dev nlohmann-json3-dev              # LIDC readers' XML; JSON reports

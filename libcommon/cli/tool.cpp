@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <c10/util/Exception.h>
@@ -161,6 +162,11 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     context.device = resolve_device(config.get_string("device"));
     seed_torch(context.seed);
     install_interrupt_cleanup();
+    // One run per output: a second run writing the same --out (two `make` on one RUNS) ends here with exit 2
+    // rather than interleave its files with the first's (io/atomic_output.h, OutputLock).
+    std::optional<OutputLock> output_lock;
+    if (const std::vector<OutputFile> outputs = output_files_named(vm, tool_options_); !outputs.empty())
+      output_lock.emplace(outputs.front().path);
     log_debug("threads ", context.threads, ", device ", context.device, ", seed ", context.seed);
     return body(context);
   } catch (const po::error& e) {

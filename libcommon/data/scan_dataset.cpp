@@ -11,7 +11,7 @@
 #include "cli/progress.h"
 #include "data/scan_blocks.h"
 #include "imaging/smoothing.h"
-#include "io/atomic_output.h"
+#include "io/text_output.h"
 #include "util/errors.h"
 #include "util/ordered_parallel.h"
 
@@ -19,13 +19,7 @@ namespace due {
 namespace {
 
 void write_report(const std::string& path, const nlohmann::json& report) {
-  AtomicOutput output(path);
-  {
-    std::ofstream out(output.temp_path());
-    out << report.dump(2) << '\n';
-    if (!out) throw InputError(path + ": cannot write the report");
-  }
-  output.commit();
+  write_text_file_atomically(path, report.dump(2) + "\n");
 }
 
 }  // namespace
@@ -127,9 +121,10 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
   if (options.shard.active()) {
     // Splits need every patient: the merge assigns them.
     writer.set_splits(std::vector<std::uint8_t>(summary.samples, kUnused));
-    writer.commit();
+    writer.finish();
     report["result"] = "ok";
     write_report(options.report_path, report);
+    writer.commit();  // the part make looks at, after its report
     return summary;
   }
 
@@ -145,9 +140,12 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
                       {"validation", summary.per_split[kValidation]},
                       {"test", summary.per_split[kTest]},
                       {"unused", summary.per_split[kUnused]}};
-  writer.commit();
+  // Both files complete on disk, then the report renamed into place and dataset.h5 last: a run killed between the
+  // two renames leaves a report without the dataset that make looks at, so make runs the stage again.
+  writer.finish();
   report["result"] = "ok";
   write_report(options.report_path, report);
+  writer.commit();
   return summary;
 }
 

@@ -53,6 +53,7 @@ class DatasetWriter {
   // A root attribute beside the provenance (e.g. a shard's marks, data/shards.h).
   void set_attribute(const std::string& name, const std::string& value) { writer_.set_attribute(name, value); }
   void set_attribute(const std::string& name, std::int64_t value) { writer_.set_attribute(name, value); }
+  void finish() { writer_.finish(); }  // see SampleFileWriter::finish
   void commit() { writer_.commit(); }
 
  private:

@@ -4,10 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <type_traits>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "io/atomic_output.h"
 #include "util/errors.h"
@@ -86,24 +92,100 @@ std::string h5_detail(const H5::Exception& e) {
   return detail.empty() ? "HDF5 error" : detail;
 }
 
+// HDF5 prints its error stack on every failed call unless told otherwise; we only read, from the stack, the
+// system's error that its file driver recorded ("... errno = 28, error message = 'No space left on device' ..."),
+// which the exception's own message ("H5Dwrite failed") does not say. It must be read as the call fails: the C++
+// wrappers' cleanup while the exception unwinds makes other HDF5 calls, which clear the stack.
+thread_local std::string g_system_error;
+
+herr_t find_system_error(unsigned, const H5E_error2_t* error, void*) {
+  const char* at = error->desc ? std::strstr(error->desc, "error message = '") : nullptr;
+  if (at == nullptr || !g_system_error.empty()) return 0;
+  at += std::strlen("error message = '");
+  const char* end = std::strchr(at, '\'');
+  g_system_error = end ? std::string(at, end) : std::string(at);
+  return 0;
+}
+
+herr_t record_system_error(hid_t stack, void*) {
+  g_system_error.clear();
+  H5Ewalk2(stack, H5E_WALK_DOWNWARD, find_system_error, nullptr);
+  return 0;
+}
+
+// Replaces HDF5's printing with record_system_error, for readers and writers alike. Put back before HDF5 shuts
+// down at exit: with a handler set then, a file that failed to write makes it print "infinite loop closing library".
+void quiet_h5_errors() {
+  H5Eset_auto2(H5E_DEFAULT, record_system_error, nullptr);
+  // Registered after HDF5 started (the call above), so it runs before HDF5's own shutdown.
+  static const bool registered = [] {
+    std::atexit([] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+    return true;
+  }();
+  (void)registered;
+}
+
+// What failed, as the user can act on it: the system's error when there was one, else HDF5's message.
+std::string h5_write_cause(const H5::Exception& e) {
+  return g_system_error.empty() ? h5_detail(e) : g_system_error;
+}
+
+// Closes an HDF5 object of a file being abandoned, saying nothing: the error that abandons it is what the user
+// sees. Should the close fail all the same, the C++ object is let go unclosed, or its destructor would try again
+// and print "H5Dclose failed".
+template <typename Object>
+void close_quietly(std::unique_ptr<Object>& object) {
+  if (!object) return;
+  try {
+    object->close();
+    object.reset();
+  } catch (const H5::Exception&) {
+    (void)object.release();
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
 struct SampleFileWriter::Impl {
   struct Column {
     ColumnSpec spec;
-    H5::DataSet dataset;
+    std::unique_ptr<H5::DataSet> dataset;
     std::size_t elements = 0;
     bool written_this_row = false;
   };
 
   AtomicOutput output;
-  H5::H5File file;
+  std::unique_ptr<H5::H5File> file;
   std::vector<Column> columns;
   std::map<std::string, std::size_t> index;
   std::size_t rows = 0;
 
   explicit Impl(const std::string& final_path) : output(final_path) {}
+  ~Impl() { close_all(); }
+
+  // Closes a file that will not be committed. Closing flushes HDF5's caches, which fails again on a full disk,
+  // and a failed H5Fclose leaves HDF5 1.10 with a dangling file that crashes it at exit: the file's descriptor is
+  // pointed at /dev/null first, so the flush succeeds into nothing. The temporary file is removed by `output`.
+  void close_all() {
+    if (file) {
+      void* handle = nullptr;
+      if (H5Fget_vfd_handle(file->getId(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+        const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null_fd >= 0) {
+          ::dup2(null_fd, *static_cast<int*>(handle));
+          ::close(null_fd);
+        }
+      }
+    }
+    for (Column& c : columns) close_quietly(c.dataset);
+    close_quietly(file);
+  }
+
+  // InputError "FINAL: cannot write (CAUSE)" for a failed HDF5 call on the file being written.
+  [[noreturn]] void fail(const H5::Exception& e) const {
+    throw InputError(output.final_path() + ": cannot write (" + h5_write_cause(e) + ")");
+  }
 
   Column& column(const std::string& name, ElementType type) {
     const auto it = index.find(name);
@@ -118,7 +200,11 @@ struct SampleFileWriter::Impl {
   void write(Column& c, const void* data) {
     std::vector<hsize_t> dims{static_cast<hsize_t>(rows + 1)};
     for (std::size_t extent : c.spec.sample_shape) dims.push_back(extent);
-    c.dataset.extend(dims.data());
+    try {
+      c.dataset->extend(dims.data());
+    } catch (const H5::Exception& e) {
+      fail(e);
+    }
     write_row(c, rows, data);
     c.written_this_row = true;
   }
@@ -126,22 +212,26 @@ struct SampleFileWriter::Impl {
   void write_row(Column& c, std::size_t row, const void* data) {
     std::vector<hsize_t> dims{static_cast<hsize_t>(row + 1)};
     for (std::size_t extent : c.spec.sample_shape) dims.push_back(extent);
-    H5::DataSpace file_space = c.dataset.getSpace();
-    std::vector<hsize_t> start(dims.size(), 0), count(dims);
-    start[0] = row;
-    count[0] = 1;
-    file_space.selectHyperslab(H5S_SELECT_SET, count.data(), start.data());
-    H5::DataSpace memory_space(static_cast<int>(count.size()), count.data());
-    c.dataset.write(data, memory_type(c.spec.type), memory_space, file_space);
+    try {
+      H5::DataSpace file_space = c.dataset->getSpace();
+      std::vector<hsize_t> start(dims.size(), 0), count(dims);
+      start[0] = row;
+      count[0] = 1;
+      file_space.selectHyperslab(H5S_SELECT_SET, count.data(), start.data());
+      H5::DataSpace memory_space(static_cast<int>(count.size()), count.data());
+      c.dataset->write(data, memory_type(c.spec.type), memory_space, file_space);
+    } catch (const H5::Exception& e) {
+      fail(e);
+    }
   }
 };
 
 SampleFileWriter::SampleFileWriter(const std::string& final_path, const std::string& schema_name, int schema_version,
                                    std::vector<ColumnSpec> columns, int gzip_level)
     : impl_(std::make_unique<Impl>(final_path)) {
-  H5::Exception::dontPrint();
+  quiet_h5_errors();
   try {
-    impl_->file = H5::H5File(impl_->output.temp_path(), H5F_ACC_TRUNC);
+    impl_->file = std::make_unique<H5::H5File>(impl_->output.temp_path(), H5F_ACC_TRUNC);
     for (ColumnSpec& spec : columns) {
       Impl::Column c;
       c.elements = element_count(spec.sample_shape);
@@ -166,24 +256,19 @@ SampleFileWriter::SampleFileWriter(const std::string& final_path, const std::str
       const H5::DataType& file_type = spec.type == ElementType::Float32 ? H5::PredType::IEEE_F32LE
                                       : spec.type == ElementType::UInt8 ? H5::PredType::STD_U8LE
                                                                         : memory_type(ElementType::String);
-      c.dataset = impl_->file.createDataSet(spec.name, file_type, space, properties);
+      c.dataset = std::make_unique<H5::DataSet>(impl_->file->createDataSet(spec.name, file_type, space, properties));
       c.spec = std::move(spec);
       impl_->index[c.spec.name] = impl_->columns.size();
       impl_->columns.push_back(std::move(c));
     }
   } catch (const H5::Exception& e) {
-    throw InputError(final_path + ": cannot create HDF5 file (" + h5_detail(e) + ")");
+    throw InputError(final_path + ": cannot create HDF5 file (" + h5_write_cause(e) + ")");
   }
   set_attribute("schema", schema_name);
   set_attribute("schema_version", static_cast<std::int64_t>(schema_version));
 }
 
-SampleFileWriter::~SampleFileWriter() {
-  try {
-    impl_->file.close();
-  } catch (...) {
-  }
-}
+SampleFileWriter::~SampleFileWriter() = default;
 
 void SampleFileWriter::put(const std::string& column, const float* data) {
   impl_->write(impl_->column(column, ElementType::Float32), data);
@@ -219,34 +304,72 @@ void SampleFileWriter::overwrite(const std::string& column, std::size_t row, con
 }
 
 void SampleFileWriter::set_attribute(const std::string& name, const std::string& value) {
-  const H5::StrType type = utf8_string_type();
-  if (impl_->file.attrExists(name)) impl_->file.removeAttr(name);
-  H5::Attribute attribute = impl_->file.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
-  attribute.write(type, H5std_string(value));
+  try {
+    const H5::StrType type = utf8_string_type();
+    if (impl_->file->attrExists(name)) impl_->file->removeAttr(name);
+    H5::Attribute attribute = impl_->file->createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attribute.write(type, H5std_string(value));
+  } catch (const H5::Exception& e) {
+    impl_->fail(e);
+  }
 }
 
 void SampleFileWriter::set_attribute(const std::string& name, std::int64_t value) {
-  if (impl_->file.attrExists(name)) impl_->file.removeAttr(name);
-  H5::Attribute attribute = impl_->file.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
-  attribute.write(H5::PredType::NATIVE_INT64, &value);
+  try {
+    if (impl_->file->attrExists(name)) impl_->file->removeAttr(name);
+    H5::Attribute attribute = impl_->file->createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+    attribute.write(H5::PredType::NATIVE_INT64, &value);
+  } catch (const H5::Exception& e) {
+    impl_->fail(e);
+  }
 }
 
 void SampleFileWriter::set_provenance(const Provenance& p) {
   for_each_provenance_field(p, [&](const char* name, const auto& value) { set_attribute(name, value); });
 }
 
-void SampleFileWriter::commit() {
+void SampleFileWriter::finish() {
+  if (!impl_->file) return;
   for (const Impl::Column& c : impl_->columns) {
     if (c.written_this_row)
       throw std::logic_error(impl_->output.final_path() + ": commit in the middle of a row");
   }
+  // HDF5 1.10 cannot recover from a failed file flush (its metadata cache stays half-prepared, so every later
+  // flush or close fails, and a failed H5Fclose crashes it at exit). So: the datasets are closed first (their
+  // chunks are most of the bytes; a failure there is an ordinary write error), then the space the file's
+  // metadata will be written into is reserved, and only then is the file closed. A reservation the disk refuses
+  // is the failed write, reported before HDF5 tries it.
   try {
-    impl_->file.flush(H5F_SCOPE_GLOBAL);
-    for (Impl::Column& c : impl_->columns) c.dataset.close();
-    impl_->file.close();
+    for (Impl::Column& c : impl_->columns) {
+      c.dataset->close();
+      c.dataset.reset();
+    }
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(impl_->file->getId(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr) {
+      // Metadata goes to addresses HDF5 already allocated, below the end of its address space (EOA); a little
+      // more for what the close itself may allocate.
+      haddr_t eoa = 0;
+      if (H5Fget_eoa(impl_->file->getId(), &eoa) < 0) eoa = impl_->file->getFileSize();
+      const off_t reserve = static_cast<off_t>(eoa + 64 * 1024);
+      if (::fallocate(*static_cast<int*>(handle), FALLOC_FL_KEEP_SIZE, 0, reserve) != 0 && errno != EOPNOTSUPP &&
+          errno != ENOSYS) {
+        const int error_number = errno;
+        impl_->close_all();
+        impl_->output.fail("write", error_number);
+      }
+    }
+    impl_->file->close();
+    impl_->file.reset();
   } catch (const H5::Exception& e) {
-    throw InputError(impl_->output.final_path() + ": cannot finish HDF5 file (" + h5_detail(e) + ")");
+    const std::string cause = h5_write_cause(e);
+    impl_->close_all();
+    throw InputError(impl_->output.final_path() + ": cannot write (" + cause + ")");
   }
+  impl_->output.finish();
+}
+
+void SampleFileWriter::commit() {
+  finish();
   impl_->output.commit();
 }
 
@@ -318,7 +441,7 @@ void require_zero_or_one(const SampleFileReader& file, const std::string& column
 SampleFileReader::SampleFileReader(const std::string& path, const std::string& schema_name, int schema_version,
                                    const std::vector<ColumnSpec>& expected)
     : impl_(std::make_unique<Impl>()) {
-  H5::Exception::dontPrint();
+  quiet_h5_errors();
   impl_->path = path;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": no such file");

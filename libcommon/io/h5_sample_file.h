@@ -51,7 +51,11 @@ class SampleFileWriter {
   void set_attribute(const std::string& name, std::int64_t value);
   void set_provenance(const Provenance& provenance);
 
-  // Closes the file and renames it into place.
+  // Closes the file and syncs it to disk under its temporary name: outputs committed together are all finished
+  // before any is renamed (io/atomic_output.h). A failed write here or anywhere above is InputError naming the
+  // final path and the system's cause ("No space left on device").
+  void finish();
+  // finish(), then renames the file into place.
   void commit();
 
  private:

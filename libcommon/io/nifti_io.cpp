@@ -19,20 +19,20 @@ template <typename Pixel>
 void write_image(const std::string& path, const VolumeGeometry& geometry, const std::vector<Pixel>& values) {
   if (values.size() != geometry.shape.voxels()) throw std::logic_error("write_nifti: buffer does not match shape");
   AtomicOutput output(path);
-  // ITK picks the writer by extension: keep the final one on the temporary name.
+  // ITK picks the writer by extension: keep the final one on the name it writes. Its NIfTI writer ignores failed
+  // writes (a full disk gave 0-byte files and exit 0): it writes into memory, the atomic writer to disk.
   const std::string extension = path.size() > 7 && path.substr(path.size() - 7) == ".nii.gz" ? ".nii.gz" : ".nii";
-  const std::string temp = output.temp_path() + extension;
-  auto writer = itk::ImageFileWriter<itk::Image<Pixel, 3>>::New();
-  writer->SetImageIO(itk::NiftiImageIO::New());
-  writer->SetFileName(temp);
-  writer->SetInput(itk_image_view(geometry, values));
-  try {
-    writer->Update();
-    std::filesystem::rename(temp, output.temp_path());
-  } catch (const itk::ExceptionObject& e) {
-    std::filesystem::remove(temp);
-    throw InputError(path + ": cannot write NIfTI (" + first_line(e.GetDescription()) + ")");
-  }
+  output.write_with_library(extension, [&](const std::string& name) {
+    auto writer = itk::ImageFileWriter<itk::Image<Pixel, 3>>::New();
+    writer->SetImageIO(itk::NiftiImageIO::New());
+    writer->SetFileName(name);
+    writer->SetInput(itk_image_view(geometry, values));
+    try {
+      writer->Update();
+    } catch (const itk::ExceptionObject& e) {
+      throw InputError(path + ": cannot write NIfTI (" + first_line(e.GetDescription()) + ")");
+    }
+  });
   output.commit();
 }
 

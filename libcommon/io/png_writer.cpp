@@ -1,10 +1,14 @@
 #include "io/png_writer.h"
 
+#include <csetjmp>
 #include <filesystem>
+#include <stdexcept>
+#include <vector>
+
+#include <png.h>
 
 #include <itkImage.h>
 #include <itkImageFileReader.h>
-#include <itkImageFileWriter.h>
 #include <itkPNGImageIO.h>
 #include <itkRGBPixel.h>
 
@@ -15,36 +19,50 @@
 namespace due {
 namespace {
 
-using RgbItkImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+// libpng reports errors by longjmp: the handler turns them into an exception-free flag for the caller.
+struct PngBuffer {
+  std::vector<unsigned char> bytes;
+};
 
+void append_to_buffer(png_structp png, png_bytep data, png_size_t size) {
+  auto* buffer = static_cast<PngBuffer*>(png_get_io_ptr(png));
+  buffer->bytes.insert(buffer->bytes.end(), data, data + size);
+}
+
+void no_flush(png_structp) {}
+
+// The PNG file's bytes, encoded in memory: the file itself is written by the atomic writer, which checks every
+// write (ITK's PNG writer, used before, crashed on a full disk with "double free or corruption").
+std::vector<unsigned char> encode_png(const RgbImage& image) {
+  PngBuffer buffer;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  if (png == nullptr) throw std::bad_alloc();
+  png_infop info = png_create_info_struct(png);
+  if (info == nullptr || setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    throw std::runtime_error("write_png: libpng could not encode the image");
+  }
+  png_set_write_fn(png, &buffer, append_to_buffer, no_flush);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(image.width()), static_cast<png_uint_32>(image.height()), 8,
+               PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info(png, info);
+  const std::size_t stride = image.width() * 3;
+  for (std::size_t y = 0; y < image.height(); ++y)
+    png_write_row(png, const_cast<png_bytep>(image.bytes().data() + y * stride));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return std::move(buffer.bytes);
+}
+
+using RgbItkImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
 
 }  // namespace
 
 void write_png(const std::string& path, const RgbImage& image) {
   if (image.width() == 0 || image.height() == 0) throw std::invalid_argument("write_png: empty image");
-  auto itk_image = RgbItkImage::New();
-  RgbItkImage::SizeType size;
-  size[0] = image.width();
-  size[1] = image.height();
-  itk_image->SetRegions(RgbItkImage::RegionType(size));
-  itk_image->Allocate();
-  std::copy(image.bytes().begin(), image.bytes().end(),
-            reinterpret_cast<unsigned char*>(itk_image->GetBufferPointer()));
-
   AtomicOutput output(path);
-  const std::string temp = output.temp_path() + ".png";
-  auto writer = itk::ImageFileWriter<RgbItkImage>::New();
-  writer->SetImageIO(itk::PNGImageIO::New());
-  writer->SetFileName(temp);
-  writer->SetInput(itk_image);
-  try {
-    writer->Update();
-    std::filesystem::rename(temp, output.temp_path());
-  } catch (const itk::ExceptionObject& e) {
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
-    throw InputError(path + ": cannot write PNG (" + first_line(e.GetDescription()) + ")");
-  }
+  const std::vector<unsigned char> bytes = encode_png(image);
+  output.write(bytes.data(), bytes.size());
   output.commit();
 }
 

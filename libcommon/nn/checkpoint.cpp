@@ -54,7 +54,20 @@ void CheckpointWriter::save(const std::string& path) const {
   for (const auto& [key, value] : floats_) archive.write("meta." + key, c10::IValue(value));
   for (const auto& [name, tensor] : tensors_) archive.write("tensor." + name, tensor, /*is_buffer=*/true);
   for (const auto& [name, sub] : archives_) archive.write("archive." + name, *sub);
-  archive.save_to(output.temp_path());
+  // Through the output's checked writer. The callback never throws and never reports a short write: a failure
+  // inside LibTorch's zip writer would throw again from its destructor while unwinding (std::terminate). After a
+  // failed write it takes the rest of the bytes without writing them, and the recorded error is thrown here.
+  std::string write_error;
+  archive.save_to([&](const void* data, std::size_t size) -> std::size_t {
+    if (!write_error.empty()) return size;
+    try {
+      output.write(data, size);
+    } catch (const InputError& e) {
+      write_error = e.what();
+    }
+    return size;
+  });
+  if (!write_error.empty()) throw InputError(write_error);
   output.commit();
 }
 

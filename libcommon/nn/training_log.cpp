@@ -1,9 +1,16 @@
 #include "nn/training_log.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "io/text_output.h"
 #include "util/errors.h"
 
 namespace due {
@@ -20,7 +27,7 @@ std::string join(const std::vector<std::string>& columns) {
 TrainingLog::TrainingLog(std::string path, std::vector<std::string> columns, std::int64_t resume_after)
     : path_(std::move(path)), columns_(std::move(columns)) {
   const std::string header = join(columns_);
-  std::vector<std::string> kept;
+  std::string kept = header + '\n';
   if (resume_after >= 0) {
     std::ifstream in(path_);
     std::string line;
@@ -29,15 +36,17 @@ TrainingLog::TrainingLog(std::string path, std::vector<std::string> columns, std
         if (line.empty()) continue;
         std::istringstream fields(line);
         double step = 0;
-        if (fields >> step && step <= static_cast<double>(resume_after)) kept.push_back(line);
+        if (fields >> step && step <= static_cast<double>(resume_after)) kept += line + '\n';
       }
     }
   }
-  out_.open(path_, std::ios::trunc);
-  if (!out_) throw InputError(path_ + ": cannot write the training log");
-  out_ << header << '\n';
-  for (const std::string& line : kept) out_ << line << '\n';
-  out_.flush();
+  write_text_file_atomically(path_, kept);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) throw InputError(path_ + ": cannot write the training log (" + std::strerror(errno) + ")");
+}
+
+TrainingLog::~TrainingLog() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void TrainingLog::row(const std::vector<double>& values) {
@@ -47,8 +56,15 @@ void TrainingLog::row(const std::vector<double>& values) {
   std::ostringstream line;
   line.precision(8);
   for (std::size_t i = 0; i < values.size(); ++i) line << (i ? "," : "") << values[i];
-  out_ << line.str() << '\n';
-  out_.flush();
+  line << '\n';
+  const std::string text = line.str();
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw InputError(path_ + ": cannot write (" + std::strerror(n < 0 ? errno : ENOSPC) + ")");
+    done += static_cast<std::size_t>(n);
+  }
 }
 
 void LogWindow::add(const std::vector<double>& values) {

@@ -1,9 +1,10 @@
 #pragma once
-// The CSV log a training stage writes beside its model (one row per step or epoch, flushed as it goes, so a
+// The CSV log a training stage writes beside its model (one row per step or epoch, written as it goes, so a
 // running job can be watched with `tail -f`). On --resume the rows after the checkpoint's step are dropped, so
-// the log reads as one uninterrupted run.
+// the log reads as one uninterrupted run. The one output appended in place: it is created complete (header and
+// kept rows) through the atomic writer, and every row's write is checked, a failed one being InputError naming
+// the log and the cause ("No space left on device"). The tool runner's lock on --out keeps a second run out.
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ class TrainingLog {
   // `columns[0]` is the step (or epoch) column. With `resume_after` >= 0 an existing log with the same header
   // keeps its rows up to that step; otherwise the file starts afresh.
   TrainingLog(std::string path, std::vector<std::string> columns, std::int64_t resume_after = -1);
+  ~TrainingLog();
+  TrainingLog(const TrainingLog&) = delete;
+  TrainingLog& operator=(const TrainingLog&) = delete;
 
   // One value per column, in order.
   void row(const std::vector<double>& values);
@@ -38,7 +42,7 @@ class TrainingLog {
  private:
   std::string path_;
   std::vector<std::string> columns_;
-  std::ofstream out_;
+  int fd_ = -1;
 };
 
 }  // namespace due

@@ -147,12 +147,14 @@ void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>&
   if (panels.empty()) throw InputError(path + ": a figure needs at least one panel");
   require_png_driver(path);
   AtomicOutput output(path);
-  {
+  // PLplot's cairo driver does not report failed writes (a full disk left a truncated figure): it draws into
+  // memory, the atomic writer writes the file.
+  output.write_with_library(".png", [&](const std::string& name) {
     std::lock_guard<std::mutex> lock(g_plplot_mutex);
     const int columns = static_cast<int>(panels.size()) + 1;  // the last column holds the legend
     plstream pls;
     pls.sdev(kDevice);
-    pls.sfnam(output.temp_path().c_str());
+    pls.sfnam(name.c_str());
     pls.spage(0, 0, panel_width * columns, height, 0, 0);
     pls.scmap0n(2 + kPaletteSize);
     pls.scol0(0, 255, 255, 255);
@@ -167,7 +169,7 @@ void write_line_plots_png(const std::string& path, const std::vector<PlotPanel>&
     }
     pls.adv(columns);
     draw_legend(pls, panels.front().series);
-  }  // the stream's destructor finishes the PNG
+  });  // the stream's destructor finishes the PNG
   output.commit();
 }
 

@@ -274,8 +274,9 @@ MetricsRecord read_metrics_file(const std::string& path) {
 std::string write_metrics_files(const MetricsRecord& record, const std::string& json_path) {
   const std::string csv_path = std::filesystem::path(json_path).replace_extension(".csv").string();
   if (csv_path == json_path) throw UsageError("--out " + json_path + ": the metrics file needs a .json name");
-  write_text_file_atomically(json_path, metrics_json(record));
-  write_text_file_atomically(csv_path, metrics_csv(record));
+  // metrics.json is make's target: renamed after its companion, so a run killed between the renames leaves no
+  // metrics.json without metrics.csv.
+  write_text_files_atomically({{csv_path, metrics_csv(record)}, {json_path, metrics_json(record)}});
   return csv_path;
 }
 

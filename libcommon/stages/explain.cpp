@@ -8,6 +8,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "imaging/montage.h"
+#include "io/atomic_output.h"
 #include "io/nifti_io.h"
 #include "io/png_writer.h"
 #include "io/stage_files.h"
@@ -111,7 +112,7 @@ int run_explain(ToolContext& context) {
                      std::to_string(architecture.volume.depth) + "x" + std::to_string(architecture.volume.height) +
                      "x" + std::to_string(architecture.volume.width));
   for (const std::string& dir : {nifti_dir, montage.dir})
-    if (!dir.empty()) std::filesystem::create_directories(dir);
+    if (!dir.empty()) create_output_folder(dir);
 
   FileAttributes attributes{{"method", architecture.method},
                             {"split", split_name(split)},

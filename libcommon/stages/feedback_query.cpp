@@ -13,6 +13,7 @@
 #include "cli/tool.h"
 #include "imaging/cell_marks.h"
 #include "imaging/montage.h"
+#include "io/atomic_output.h"
 #include "io/png_writer.h"
 #include "nn/tensors.h"
 #include "stages/explain.h"
@@ -134,7 +135,7 @@ int run_feedback_query(ToolContext& context) {
   const std::vector<double> entropy = prediction_entropy(probabilities);
   const std::vector<std::size_t> queried = highest_entropy(entropy, settings.top);
 
-  std::filesystem::create_directories(settings.png_dir);
+  create_output_folder(settings.png_dir);
   FeedbackFile file;
   file.model = model_path;
   file.dataset = data_path;

@@ -8,6 +8,7 @@
 #include "data/phantom_dataset.h"
 #include "data/scan_sources.h"
 #include "data/shards.h"
+#include "io/atomic_output.h"
 #include "stages/output_settings.h"
 #include "util/errors.h"
 
@@ -96,7 +97,7 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
   options.gzip_level = gzip_level_from(config);
   options.strict = config.get_bool("preprocess.strict");
   options.export_nifti_dir = config.get_string("preprocess.export_nifti");
-  if (!options.export_nifti_dir.empty()) std::filesystem::create_directories(options.export_nifti_dir);
+  if (!options.export_nifti_dir.empty()) create_output_folder(options.export_nifti_dir);
   const ScanDatasetSummary s = write_scan_dataset(jobs, options, context.provenance());
   if (shard.active()) {
     log_info("wrote shard ", shard.text(), " ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ",

@@ -253,7 +253,7 @@ int run_preprocess_merge(ToolContext& context, const std::vector<std::string>& p
       writer.append(sample);
     }
   }
-  writer.commit();
+  writer.finish();
   const double merge_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (with_report) {
@@ -265,6 +265,7 @@ int run_preprocess_merge(ToolContext& context, const std::vector<std::string>& p
     report["result"] = "ok";
     write_text_file_atomically(report_path, report.dump(2) + "\n");
   }
+  writer.commit();  // dataset.h5, which make looks at, after its report
   log_info("merged ", parts.size(), " shards into ", out_path, ": ", row, " samples; train ", per_split[kTrain],
            ", validation ", per_split[kValidation], ", test ", per_split[kTest], ", unused ", per_split[kUnused], " (",
            merge_seconds, " s)", with_report ? "; report " + report_path : std::string());
