@@ -169,6 +169,7 @@ TEST_CASE("tools: due-preprocess writes a phantom dataset with its provenance", 
   const due::Provenance p = reader.provenance();
   CHECK(p.tool == "due-preprocess");
   CHECK(p.seed == 4);
+  CHECK(p.threads == 2);  // results are reproducible for a fixed seed and thread count: both recorded
   CHECK_THAT(p.config_yaml, Contains("patients: 4") && Contains("block_size: [8, 16, 16]"));
   CHECK_THAT(p.command_line, Contains("--seed 4"));
   CHECK_THAT(reader.source_description(), Contains("phantoms"));

@@ -42,6 +42,7 @@ std::string g_terminate_tool = "due";
 Provenance ToolContext::provenance() const {
   Provenance p = make_provenance(tool);
   p.seed = static_cast<std::int64_t>(seed);
+  p.threads = threads;
   p.config_yaml = config.to_yaml();
   p.command_line = command_line;
   return p;
