@@ -245,6 +245,34 @@ TEST_CASE("classifier tools: --resume refuses a checkpoint of another run, namin
   CHECK_THAT(fresh.output, !Contains("resuming"));
 }
 
+TEST_CASE("classifier tools: --out naming a folder is refused before training", "[classifier-tools]") {
+  due::test::ScratchDir dir;
+  make_tiny_inputs(dir);
+  std::filesystem::create_directory(dir.file("od"));
+  const auto run = run_command(train_command(dir, "baseline", "od") + " --epochs 1");
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, Contains("--out " + dir.file("od") + ": is a folder"));
+  CHECK(line_count(run.output) == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.file("od.checkpoint")));
+  CHECK_FALSE(std::filesystem::exists(dir.file("od.log.csv")));
+
+  // Output folders that cannot be made or written are exit 2 naming the flag and the folder, before any CAM: a
+  // file in the way (running as root, permissions would not stop the writes; a read-only file system would, and
+  // gives the same line with its reason).
+  REQUIRE(run_command(train_command(dir, "baseline", "b.pt") + " --epochs 1").exit_code == 0);
+  const std::string explain = tool_path("explain") + " --threads 1 --data " + dir.file("dataset.h5") + " --model " +
+                              dir.file("b.pt") + " --out " + dir.file("e.h5");
+  for (const std::string flag : {"--png", "--nifti"}) {
+    INFO(flag);
+    const std::string folder = dir.file("b.pt") + "/cams";
+    const auto refused = run_command(explain + " " + flag + " " + folder);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, Contains(flag + " " + folder + ": cannot create the folder (Not a directory)"));
+    CHECK(line_count(refused.output) == 1);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("e.h5")));
+}
+
 TEST_CASE("classifier tools: bad input exits 2 with one line", "[classifier-tools]") {
   due::test::ScratchDir dir;
   make_tiny_inputs(dir);

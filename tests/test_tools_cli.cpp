@@ -181,6 +181,13 @@ TEST_CASE("tools: due-preprocess writes a phantom dataset with its provenance", 
   for (const char* name : {"/image", "/label", "/mask", "/raters", "/rater_present", "/annotated_slices", "/id",
                            "/patient", "/split", "/spacing"})
     CHECK_THAT(dump.output, Contains(std::string("DATASET \"") + (name + 1) + "\""));
+
+  // Phantoms have no scan to export as NIfTI: said, exit 2, rather than nothing written and nothing said.
+  const auto export_phantoms = run_command(tool_path("preprocess") + " --source phantom --export-nifti " +
+                                           dir.file("nifti") + " --out " + dir.file("other.h5"));
+  CHECK(export_phantoms.exit_code == 2);
+  CHECK_THAT(export_phantoms.output, Contains("preprocess.export_nifti") && Contains("phantoms have no scan"));
+  CHECK(dir.entries() == std::vector<std::string>{"dataset.h5"});
 }
 
 TEST_CASE("runtime: device names are checked", "[tools]") {

@@ -9,6 +9,7 @@
 #include "cli/tool.h"
 #include "imaging/montage.h"
 #include "io/nifti_io.h"
+#include "io/output_paths.h"
 #include "io/png_writer.h"
 #include "io/stage_files.h"
 #include "metrics/slice_scoring.h"
@@ -110,8 +111,8 @@ int run_explain(ToolContext& context) {
                      "x" + std::to_string(shape.width) + ", but " + model_path + " was trained on " +
                      std::to_string(architecture.volume.depth) + "x" + std::to_string(architecture.volume.height) +
                      "x" + std::to_string(architecture.volume.width));
-  for (const std::string& dir : {nifti_dir, montage.dir})
-    if (!dir.empty()) std::filesystem::create_directories(dir);
+  if (!nifti_dir.empty()) prepare_output_folder("--nifti", nifti_dir);
+  if (!montage.dir.empty()) prepare_output_folder("--png", montage.dir);
 
   FileAttributes attributes{{"method", architecture.method},
                             {"split", split_name(split)},
