@@ -2,13 +2,19 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
+#include "cli/config.h"
+#include "cli/config_schema.h"
 #include "nn/checkpoint.h"
+#include "nn/run_fingerprint.h"
 #include "nn/tensors.h"
 #include "nn/training_log.h"
 #include "support.h"
 #include "util/errors.h"
 
 using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
 
 TEST_CASE("checkpoint: modules, optimizer state and metadata round-trip", "[nn]") {
   due::test::ScratchDir dir;
@@ -28,6 +34,7 @@ TEST_CASE("checkpoint: modules, optimizer state and metadata round-trip", "[nn]"
   writer.set("architecture", std::string("width: 4"));
   due::Provenance provenance = due::make_provenance("due-test");
   provenance.seed = 9;
+  provenance.threads = 2;
   writer.set_provenance(provenance);
   writer.save(dir.file("model.pt"));
   CHECK(dir.entries() == std::vector<std::string>{"model.pt"});
@@ -52,6 +59,7 @@ TEST_CASE("checkpoint: modules, optimizer state and metadata round-trip", "[nn]"
   CHECK(reader.get_float("lr") == 0.25);
   CHECK(reader.get_string("architecture") == "width: 4");
   CHECK(reader.provenance().seed == 9);
+  CHECK(reader.provenance().threads == 2);
   CHECK(reader.provenance().tool == "due-test");
   CHECK_FALSE(reader.has("missing"));
   CHECK_THROWS_AS(reader.get_int("missing"), due::InputError);
@@ -119,4 +127,57 @@ TEST_CASE("checkpoint: provenance carries the SLURM fields, and older checkpoint
   CHECK(old_back.seed == 5);
   CHECK(old_back.slurm_job_id.empty());
   CHECK(old_back.slurm_step_id.empty());
+}
+
+TEST_CASE("run fingerprint: settings by value, excluded keys, inputs by size and time, stored in a checkpoint",
+          "[nn]") {
+  due::test::ScratchDir dir;
+  due::test::write_text(dir.file("data.h5"), "some bytes");
+  auto fingerprint = [&](const std::string& assignment, int threads) {
+    due::Config config(due::toolkit_config_schema());
+    if (!assignment.empty()) config.apply_assignment(assignment);
+    due::RunFingerprint f;
+    f.add_runtime(3, threads, "cpu");
+    f.add_config(config, "npvae", {"npvae.steps"});
+    f.add_file("--data", dir.file("data.h5"));
+    return f;
+  };
+  const due::RunFingerprint saved = fingerprint("", 1);
+  CHECK_THAT(saved.to_text(), Contains("npvae.learning_rate=0.001\n") && Contains("threads=1\n") &&
+                                  Contains("--data=file of 10 bytes modified "));
+  CHECK(fingerprint("", 1).differences_from(saved).empty());
+  // A number written another way is the same setting; the run's length is not part of it.
+  CHECK(fingerprint("npvae.learning_rate=1.0e-3", 1).differences_from(saved).empty());
+  CHECK(fingerprint("npvae.steps=9", 1).differences_from(saved).empty());
+  CHECK(fingerprint("npvae.learning_rate=0.002", 1).differences_from(saved) ==
+        "npvae.learning_rate: 0.001 when the checkpoint was written, 0.002 now");
+  CHECK(fingerprint("", 2).differences_from(saved) == "threads: 1 when the checkpoint was written, 2 now");
+  // The same bytes written again are another file: the modification time differs.
+  std::filesystem::last_write_time(dir.file("data.h5"), std::filesystem::last_write_time(dir.file("data.h5")) +
+                                                           std::chrono::seconds(1));
+  CHECK_THAT(fingerprint("", 1).differences_from(saved),
+             Contains("--data " + dir.file("data.h5") + ": file of 10 bytes modified ") && Contains(" now"));
+  // Every difference, settings first.
+  CHECK_THAT(fingerprint("npvae.kl_weight=0.5", 2).differences_from(saved),
+             StartsWith("npvae.kl_weight: 0.01 when the checkpoint was written, 0.5 now; threads: 1 when the "
+                        "checkpoint was written, 2 now; --data " + dir.file("data.h5") + ": file of 10 bytes"));
+  CHECK(due::RunFingerprint::from_text(saved.to_text()).to_text() == saved.to_text());
+  CHECK_THROWS_WITH(fingerprint("", 1).add_file("--variance", dir.file("none.h5")), Contains("none.h5"));
+
+  // In a checkpoint: checked on resume, and a checkpoint without one is refused.
+  torch::nn::Linear model(2, 1);
+  due::CheckpointWriter writer("due-test-model");
+  writer.add_module("model", *model);
+  due::store_run_fingerprint(writer, saved);
+  writer.save(dir.file("c.pt"));
+  const due::CheckpointReader reader(dir.file("c.pt"), "due-test-model");
+  CHECK_NOTHROW(due::check_run_fingerprint(reader, due::RunFingerprint::from_text(saved.to_text())));
+  CHECK_THROWS_WITH(due::check_run_fingerprint(reader, fingerprint("npvae.kl_weight=0.5", 1)),
+                    Contains("c.pt: was written by another run (npvae.kl_weight: 0.01 when the checkpoint was "
+                             "written, 0.5 now); delete it or run without --resume"));
+  due::CheckpointWriter older("due-test-model");
+  older.add_module("model", *model);
+  older.save(dir.file("old.pt"));
+  CHECK_THROWS_WITH(due::check_run_fingerprint(due::CheckpointReader(dir.file("old.pt"), "due-test-model"), saved),
+                    Contains("old.pt: records no run fingerprint"));
 }

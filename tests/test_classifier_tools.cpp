@@ -179,6 +179,9 @@ TEST_CASE("classifier tools: --resume continues exactly as an uninterrupted run"
   INFO(resumed.output);
   REQUIRE(resumed.exit_code == 0);
   CHECK_THAT(resumed.output, Contains("resuming") && Contains("after epoch 1"));
+  // The 1-epoch run kept epoch 1 (classifier.selection.min_epoch 5, clamped to the run's length); the 3-epoch run
+  // chooses from epoch 3 on, straight or resumed.
+  CHECK_THAT(resumed.output, Contains("kept epoch 3"));
   CHECK(log_without_time(dir.file("resumed.pt.log.csv")) == log_without_time(dir.file("straight.pt.log.csv")));
   const due::ResNetConfig config{3, 2, 1, 2};
   check_same_module(dir.file("straight.pt.checkpoint"), dir.file("resumed.pt.checkpoint"), due::kClassifierCheckpointKind,
@@ -191,6 +194,83 @@ TEST_CASE("classifier tools: --resume continues exactly as an uninterrupted run"
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.output, Contains("other.pt.checkpoint") && Contains("another architecture or method"));
   CHECK(line_count(other.output) == 1);
+}
+
+TEST_CASE("classifier tools: --resume refuses a checkpoint of another run, naming what changed",
+          "[classifier-tools]") {
+  due::test::ScratchDir dir;
+  make_tiny_inputs(dir);
+  const std::string train = train_command(dir, "due", "c.pt");
+  REQUIRE(run_command(train + " --epochs 2").exit_code == 0);
+  const std::string model = due::test::read_text(dir.file("c.pt"));
+  const std::string checkpoint = due::test::read_text(dir.file("c.pt.checkpoint"));
+  const std::string log = due::test::read_text(dir.file("c.pt.log.csv"));
+  auto refused = [&](const std::string& change, const std::string& named) {
+    INFO(change);
+    const auto run = run_command(train + " --epochs 2 --resume" + change);
+    INFO(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.output, Contains("c.pt.checkpoint: ") && Contains(named) &&
+                               Contains("delete it or run without --resume"));
+    CHECK(line_count(run.output) == 1);
+  };
+  refused(" --set classifier.learning_rate=0.002",
+          "classifier.learning_rate: 0.001 when the checkpoint was written, 0.002 now");
+  refused(" --set seed=4", "seed: 3 when the checkpoint was written, 4 now");
+  refused(" --set classifier.lambda=2", "classifier.lambda: 1 when the checkpoint was written, 2 now");
+  refused(" --set classifier.batch_size=6", "classifier.batch_size: 4 when the checkpoint was written, 6 now");
+  refused(" --set threads=2", "threads: 1 when the checkpoint was written, 2 now");
+  // Fewer epochs than the checkpoint has run: a straight run that short keeps another epoch.
+  const auto shorter = run_command(train + " --epochs 1 --resume");
+  CHECK(shorter.exit_code == 2);
+  CHECK_THAT(shorter.output, Contains("c.pt.checkpoint: was written after epoch 2, past the 1 epoch(s)"));
+  // Inputs by identity: a rewritten (here: touched) dataset or annotations file is another input.
+  for (const char* input : {"dataset.h5", "annotations.h5"}) {
+    const std::filesystem::file_time_type when = std::filesystem::last_write_time(dir.file(input));
+    std::filesystem::last_write_time(dir.file(input), when + std::chrono::seconds(1));
+    refused("", (std::string(input) == "dataset.h5" ? "--data " : "--annotations ") + dir.file(input) + ": file of ");
+    std::filesystem::last_write_time(dir.file(input), when);
+  }
+  // Nothing was written by the refused runs.
+  CHECK(due::test::read_text(dir.file("c.pt")) == model);
+  CHECK(due::test::read_text(dir.file("c.pt.checkpoint")) == checkpoint);
+  CHECK(due::test::read_text(dir.file("c.pt.log.csv")) == log);
+  // Unchanged, it resumes (and, the run being complete, writes the model it kept); without --resume a changed
+  // run starts afresh.
+  const auto same = run_command(train + " --epochs 2 --resume");
+  CHECK(same.exit_code == 0);
+  CHECK_THAT(same.output, Contains("resuming from"));
+  const auto fresh = run_command(train + " --epochs 1 --set classifier.learning_rate=0.002");
+  CHECK(fresh.exit_code == 0);
+  CHECK_THAT(fresh.output, !Contains("resuming"));
+}
+
+TEST_CASE("classifier tools: --out naming a folder is refused before training", "[classifier-tools]") {
+  due::test::ScratchDir dir;
+  make_tiny_inputs(dir);
+  std::filesystem::create_directory(dir.file("od"));
+  const auto run = run_command(train_command(dir, "baseline", "od") + " --epochs 1");
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.output, Contains("--out " + dir.file("od") + ": is a folder"));
+  CHECK(line_count(run.output) == 1);
+  CHECK_FALSE(std::filesystem::exists(dir.file("od.checkpoint")));
+  CHECK_FALSE(std::filesystem::exists(dir.file("od.log.csv")));
+
+  // Output folders that cannot be made or written are exit 2 naming the flag and the folder, before any CAM: a
+  // file in the way (running as root, permissions would not stop the writes; a read-only file system would, and
+  // gives the same line with its reason).
+  REQUIRE(run_command(train_command(dir, "baseline", "b.pt") + " --epochs 1").exit_code == 0);
+  const std::string explain = tool_path("explain") + " --threads 1 --data " + dir.file("dataset.h5") + " --model " +
+                              dir.file("b.pt") + " --out " + dir.file("e.h5");
+  for (const std::string flag : {"--png", "--nifti"}) {
+    INFO(flag);
+    const std::string folder = dir.file("b.pt") + "/cams";
+    const auto refused = run_command(explain + " " + flag + " " + folder);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, Contains(flag + " " + folder + ": cannot create the folder (Not a directory)"));
+    CHECK(line_count(refused.output) == 1);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("e.h5")));
 }
 
 TEST_CASE("classifier tools: bad input exits 2 with one line", "[classifier-tools]") {

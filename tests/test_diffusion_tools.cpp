@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "diffusion/interpolator_trainer.h"
@@ -69,6 +70,26 @@ TEST_CASE("due-train-interpolator: model, checkpoint and log, --resume continues
   REQUIRE(p.size() == q.size());
   for (std::size_t i = 0; i < p.size(); ++i) CHECK(torch::allclose(p[i], q[i], 1e-5, 1e-6));
   CHECK(due::CheckpointReader(dir.file("full.pt"), due::kInterpolatorKind).provenance().tool == "due-train-interpolator");
+  CHECK(due::CheckpointReader(dir.file("full.pt"), due::kInterpolatorKind).provenance().threads == 1);
+
+  // A checkpoint of another run is refused with one line naming what changed, and nothing is written.
+  const std::string checkpoint = due::test::read_text(dir.file("part.pt.checkpoint"));
+  auto refused = [&](const std::string& change, const std::string& named) {
+    INFO(change);
+    const auto run = run_command(train + " --steps 6 --resume --out " + dir.file("part.pt") + change);
+    INFO(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.output, Contains("part.pt.checkpoint: ") && Contains(named));
+    CHECK(std::count(run.output.begin(), run.output.end(), '\n') == 1);
+  };
+  refused(" --set interpolator.train.learning_rate=0.001", "interpolator.train.learning_rate: ");
+  refused(" --set seed=7", "seed: 1 when the checkpoint was written, 7 now");
+  refused(" --set interpolator.train.steps=4", "was written at step 6, past interpolator.train.steps 4");
+  const auto when = std::filesystem::last_write_time(data);
+  std::filesystem::last_write_time(data, when + std::chrono::seconds(1));
+  refused("", "--data " + data + ": file of ");
+  std::filesystem::last_write_time(data, when);
+  CHECK(due::test::read_text(dir.file("part.pt.checkpoint")) == checkpoint);
 
   const auto missing = run_command(tool_path("train-interpolator") + " --data " + dir.file("none.h5") + " --out " +
                                    dir.file("x.pt"));

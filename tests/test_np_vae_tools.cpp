@@ -130,6 +130,36 @@ TEST_CASE("due-train-np-vae trains, logs and checkpoints and --resume continues 
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.output, Contains("resumed.pt.checkpoint") && Contains("architecture"));
 
+  // A checkpoint of another run (learning rate, variance file) or one past the run's steps is refused with one
+  // line naming it, and nothing is written.
+  const std::string checkpoint = due::test::read_text(resumed + ".checkpoint");
+  auto refused = [&](const std::string& change, const std::string& named) {
+    INFO(change);
+    const auto run = run_command(base + " --set npvae.steps=10 --resume --out " + resumed + change);
+    INFO(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK_THAT(run.output, Contains("resumed.pt.checkpoint: ") && Contains(named));
+    CHECK(line_count(run.output) == 1);
+  };
+  refused(" --set npvae.learning_rate=0.002", "npvae.learning_rate: 0.001 when the checkpoint was written, 0.002 now");
+  refused(" --set npvae.steps=8", "was written at step 10, past npvae.steps 8");
+  const auto when = std::filesystem::last_write_time(in.variance);
+  std::filesystem::last_write_time(in.variance, when + std::chrono::seconds(1));
+  refused("", "--variance " + in.variance + ": file of ");
+  std::filesystem::last_write_time(in.variance, when);
+  CHECK(due::test::read_text(resumed + ".checkpoint") == checkpoint);
+  CHECK(without_timing(due::test::read_text(resumed + ".log.csv")) == without_timing(log));
+
+  // Same seed, same thread count: the same weights, and the thread count in the model's provenance (results are
+  // reproducible for a fixed seed and thread count, docs/architecture.md).
+  const std::string two_a = in.dir.file("two-a.pt"), two_b = in.dir.file("two-b.pt");
+  const std::string two_threads = base + " --set threads=2 --set npvae.steps=5 --out ";
+  REQUIRE(run_command(two_threads + two_a).exit_code == 0);
+  REQUIRE(run_command(two_threads + two_b).exit_code == 0);
+  check_same_weights(two_a, two_b);
+  CHECK(due::CheckpointReader(two_a, due::kNpVaeKind).provenance().threads == 2);
+  CHECK(due::CheckpointReader(straight, due::kNpVaeKind).provenance().threads == 1);
+
   const auto no_variance = run_command(tool_path("train-np-vae") + " --data " + in.dataset + " --out x.pt");
   CHECK(no_variance.exit_code == 2);
   CHECK_THAT(no_variance.output, Contains("--variance"));

@@ -232,6 +232,7 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   CHECK_THAT(report, Contains("| due train_size=50 | 2 | 0.925 ± 0.035 |"));
   CHECK_THAT(report, Contains("| baseline train_size=50 | 2 | 0.825 ± 0.035 |"));
   CHECK_THAT(report, Contains("40 samples, 12 positive"));
+  CHECK_THAT(report, Contains("reproducible for a fixed seed and thread count, not across thread counts"));
   // Two training sizes and ten thresholds make curves; a single lambda does not, and the report says so.
   CHECK_THAT(report, Contains("](report-fig3-training-size-phantom.png)"));
   CHECK_THAT(report, Contains("](report-fig5-threshold-phantom.png)"));

@@ -253,6 +253,12 @@ TEST_CASE("LIDC source: blocks centred on the lesion, HU window, consensus, spli
   CHECK_THAT(strict.output, Contains("--strict"));
   CHECK_THAT(due::test::read_text(dir.file("out/preprocess_report.json")), Contains("failed"));
 
+  // An --export-nifti folder that cannot be made (a file in the way): exit 2 naming the flag and the folder.
+  const std::string in_the_way = dir.file("out/dataset.h5") + "/nifti";
+  const auto unwritable = run_command(command + " --export-nifti " + in_the_way);
+  CHECK(unwritable.exit_code == 2);
+  CHECK_THAT(unwritable.output, Contains("--export-nifti " + in_the_way + ": cannot create the folder"));
+
   const auto nothing = run_command(tool_path("preprocess") + " --source lidc --root " + dir.file("out") + " --out " +
                                    dir.file("none.h5"));
   CHECK(nothing.exit_code == 2);

@@ -169,6 +169,7 @@ TEST_CASE("tools: due-preprocess writes a phantom dataset with its provenance", 
   const due::Provenance p = reader.provenance();
   CHECK(p.tool == "due-preprocess");
   CHECK(p.seed == 4);
+  CHECK(p.threads == 2);  // results are reproducible for a fixed seed and thread count: both recorded
   CHECK_THAT(p.config_yaml, Contains("patients: 4") && Contains("block_size: [8, 16, 16]"));
   CHECK_THAT(p.command_line, Contains("--seed 4"));
   CHECK_THAT(reader.source_description(), Contains("phantoms"));
@@ -180,6 +181,13 @@ TEST_CASE("tools: due-preprocess writes a phantom dataset with its provenance", 
   for (const char* name : {"/image", "/label", "/mask", "/raters", "/rater_present", "/annotated_slices", "/id",
                            "/patient", "/split", "/spacing"})
     CHECK_THAT(dump.output, Contains(std::string("DATASET \"") + (name + 1) + "\""));
+
+  // Phantoms have no scan to export as NIfTI: said, exit 2, rather than nothing written and nothing said.
+  const auto export_phantoms = run_command(tool_path("preprocess") + " --source phantom --export-nifti " +
+                                           dir.file("nifti") + " --out " + dir.file("other.h5"));
+  CHECK(export_phantoms.exit_code == 2);
+  CHECK_THAT(export_phantoms.output, Contains("preprocess.export_nifti") && Contains("phantoms have no scan"));
+  CHECK(dir.entries() == std::vector<std::string>{"dataset.h5"});
 }
 
 TEST_CASE("runtime: device names are checked", "[tools]") {

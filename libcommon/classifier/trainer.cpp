@@ -170,6 +170,26 @@ ResNetConfig architecture_network(const MethodSpec& method, const TrainerOptions
   return network;
 }
 
+// The selection state of a checkpoint, for a run whose first candidate epoch is `min_epoch` (the rule's, clamped to
+// this run's length). Raising the epochs of a run shorter than classifier.selection.min_epoch moves its first
+// candidate later: the epochs the checkpoint chose among are no candidates of the longer run, which chooses as an
+// uninterrupted run of its length would, from none. A first candidate earlier than the checkpoint's, among epochs
+// already run, cannot be honoured (their weights are gone): refused.
+void resume_selection(const CheckpointReader& checkpoint, std::int64_t min_epoch, RunState& state) {
+  const std::int64_t saved = checkpoint.get_int("selection_min_epoch");
+  const std::int64_t after = state.epoch + 1;  // candidates among the epochs run: those from min(first, after)
+  if (std::min(saved, after) == std::min(min_epoch, after)) return;
+  if (min_epoch >= after) {
+    state.selection = SelectionState{};
+    log_info("resuming into a longer run: its first candidate epoch is ", min_epoch, ", so the epoch the checkpoint ",
+             "kept is dropped");
+    return;
+  }
+  throw InputError(checkpoint.path() + ": chose its kept epoch from epoch " + std::to_string(saved) +
+                   " on; this run's length makes epoch " + std::to_string(min_epoch) +
+                   " the first candidate, among epochs already trained; delete it or run without --resume");
+}
+
 void check_options(const TrainerOptions& o) {
   if (o.out_path.empty()) throw UsageError("--out FILE is required");
   if (o.dataset_path.empty()) throw UsageError("--data FILE is required");
@@ -279,6 +299,11 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     log_warn("the training split has no positive: the explanation loss never applies");
 
   const std::string checkpoint_path = options.out_path + ".checkpoint";
+  // What the weights depend on: the settings, and the files actually read (an ignored --annotations is not).
+  RunFingerprint fingerprint = options.fingerprint;
+  fingerprint.add_file("--data", options.dataset_path);
+  fingerprint.add_file("--annotations", annotations ? options.annotations_path : "");
+  fingerprint.add_file("--feedback", options.feedback_path);
   RunState state;
   if (options.resume && std::filesystem::exists(checkpoint_path)) {
     const CheckpointReader checkpoint(checkpoint_path, kClassifierCheckpointKind);
@@ -287,6 +312,7 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       throw InputError(checkpoint_path + ": was written for another architecture or method (" +
                        ClassifierArchitecture::from_yaml(saved, checkpoint_path).method +
                        "); delete it or run without --resume");
+    check_run_fingerprint(checkpoint, fingerprint);
     checkpoint.load_module("model", *model);
     checkpoint.load_module("best_model", *best_model);
     checkpoint.load_module("objective", *objective);
@@ -305,6 +331,11 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
       consistency = checkpoint.tensor("consistency").to(device);
       sample_weights = checkpoint.tensor("sample_weights").to(device);
     }
+    if (state.epoch > options.epochs)
+      throw InputError(checkpoint_path + ": was written after epoch " + std::to_string(state.epoch) + ", past the " +
+                       std::to_string(options.epochs) + " epoch(s) of this run, which would keep another epoch; " +
+                       "delete it or run without --resume");
+    resume_selection(checkpoint, options.selection.min_epoch, state);
     if (state.batches_done > 0)
       log_info("resuming from ", checkpoint_path, " in epoch ", state.epoch + 1, " after batch ", state.batches_done);
     else
@@ -326,6 +357,8 @@ TrainingSummary train_classifier(const TrainerOptions& given_options) {
     writer.set("best_pr_auc", state.selection.best_pr_auc);
     writer.set("best_validation_loss", state.selection.best_loss);
     writer.set("top_pr_auc", state.selection.top_pr_auc);
+    writer.set("selection_min_epoch", options.selection.min_epoch);
+    store_run_fingerprint(writer, fingerprint);
     writer.set("batches_done", batches_done);
     if (sums) writer.add_values("epoch_sums", sums->to_vector());
     // The consistency weights of the current refresh period, so a resumed run need not recompute them from

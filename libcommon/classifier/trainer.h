@@ -15,6 +15,7 @@
 #include "classifier/checkpoint_selection.h"
 #include "models/resnet.h"
 #include "nn/precision.h"
+#include "nn/run_fingerprint.h"
 
 namespace due {
 
@@ -43,6 +44,9 @@ struct TrainerOptions {
   std::string device = "cpu";
   Precision precision = Precision::Float32;  // of the training step; validation runs in float32
   Provenance provenance;
+  // The training settings, seed, threads and device the weights depend on (the stage fills it from the config);
+  // the trainer adds its input files. --resume refuses a checkpoint written under another.
+  RunFingerprint fingerprint;
   // --reweight consistency: each sample's prediction loss weighted by its explanation consistency.
   bool reweight_consistency = false;
   ConsistencySettings consistency;

@@ -11,6 +11,7 @@
 #include "cli/logging.h"
 #include "cli/same_file_guard.h"
 #include "io/atomic_output.h"
+#include "io/output_paths.h"
 #include "nn/stop_request.h"
 #include "util/build_info.h"
 #include "util/errors.h"
@@ -43,6 +44,7 @@ std::string g_terminate_tool = "due";
 Provenance ToolContext::provenance() const {
   Provenance p = make_provenance(tool);
   p.seed = static_cast<std::int64_t>(seed);
+  p.threads = threads;
   p.config_yaml = config.to_yaml();
   p.command_line = command_line;
   return p;
@@ -117,7 +119,10 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     }
 
     // Before anything is read or written: an --out that is one of the inputs would be renamed over it.
-    refuse_outputs_over_inputs(output_files_named(vm, tool_options_), input_files_named(vm));
+    // Nor a folder: refused here, not when the finished output is renamed after the work (training: epochs).
+    const std::vector<OutputFile> outputs = output_files_named(vm, tool_options_);
+    refuse_outputs_over_inputs(outputs, input_files_named(vm));
+    for (const OutputFile& output : outputs) refuse_folder_as_output_file(output.named_by.flag, output.path);
 
     ToolContext context{tool_, Config(toolkit_config_schema()), vm, "", 0, 1, "cpu"};
     std::ostringstream command_line;

@@ -166,8 +166,9 @@ void InterpolatorTrainer::update_ema() {
 }
 
 void InterpolatorTrainer::save_checkpoint(const std::string& path, const Provenance& provenance,
-                                          const LogWindow* window) const {
+                                          const LogWindow* window, const RunFingerprint* run) const {
   CheckpointWriter writer(kInterpolatorCheckpointKind);
+  if (run) store_run_fingerprint(writer, *run);
   if (window) writer.add_values("log_window", window->state());
   writer.add_module("model", *model_);
   writer.add_module("ema", *ema_);

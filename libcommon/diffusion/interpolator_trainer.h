@@ -12,6 +12,7 @@
 #include "diffusion/training_triples.h"
 #include "io/provenance.h"
 #include "nn/precision.h"
+#include "nn/run_fingerprint.h"
 #include "nn/training_log.h"
 #include "models/diffusion_unet.h"
 
@@ -75,7 +76,9 @@ class InterpolatorTrainer {
 
   // <out>.checkpoint: model, EMA, optimizer, step, and the log's window when given (restored into `window` when
   // the file has one; an older checkpoint, written on a row, leaves it empty).
-  void save_checkpoint(const std::string& path, const Provenance& provenance, const LogWindow* window = nullptr) const;
+  // `run`, when given, is stored for --resume to check (nn/run_fingerprint.h).
+  void save_checkpoint(const std::string& path, const Provenance& provenance, const LogWindow* window = nullptr,
+                       const RunFingerprint* run = nullptr) const;
   void load_checkpoint(const std::string& path, LogWindow* window = nullptr);
   // interpolator.pt: the architecture and the EMA weights.
   void save_model(const std::string& path, const Provenance& provenance) const;

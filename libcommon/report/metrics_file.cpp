@@ -246,6 +246,7 @@ MetricsRecord parse_metrics_json(const std::string& text, const std::string& ori
     r.provenance.version = p.at("version").get<std::string>();
     r.provenance.git_hash = p.at("git_hash").get<std::string>();
     r.provenance.seed = p.at("seed").get<std::int64_t>();
+    r.provenance.threads = p.value("threads", std::int64_t{0});  // absent before the field existed
     r.provenance.config_yaml = p.at("config").get<std::string>();
     r.provenance.command_line = p.at("command_line").get<std::string>();
     r.provenance.created = p.at("created").get<std::string>();

@@ -173,7 +173,9 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
                                 lambda_path, lambda_link),
                lambda_path);
   }
-  md << "\n## Runs\n\n" << runs_list(records);
+  md << "\n## Runs\n\n" << runs_list(records)
+     << "\nTraining results are reproducible for a fixed seed and thread count, not across thread counts; each "
+        "file's provenance records both (`seed`, `threads`; docs/architecture.md, Reproducibility).\n";
   const Provenance& p = options.provenance;
   md << "\n---\nWritten by " << p.tool << ' ' << p.version << " (" << p.git_hash << ") on " << p.created
      << ": `" << p.command_line << "`\n";

@@ -10,6 +10,7 @@
 #include "imaging/montage.h"
 #include "io/atomic_output.h"
 #include "io/nifti_io.h"
+#include "io/output_paths.h"
 #include "io/png_writer.h"
 #include "io/stage_files.h"
 #include "metrics/slice_scoring.h"
@@ -111,8 +112,8 @@ int run_explain(ToolContext& context) {
                      "x" + std::to_string(shape.width) + ", but " + model_path + " was trained on " +
                      std::to_string(architecture.volume.depth) + "x" + std::to_string(architecture.volume.height) +
                      "x" + std::to_string(architecture.volume.width));
-  for (const std::string& dir : {nifti_dir, montage.dir})
-    if (!dir.empty()) create_output_folder(dir);
+  if (!nifti_dir.empty()) prepare_output_folder("--nifti", nifti_dir);
+  if (!montage.dir.empty()) prepare_output_folder("--png", montage.dir);
 
   FileAttributes attributes{{"method", architecture.method},
                             {"split", split_name(split)},

@@ -14,6 +14,7 @@
 #include "imaging/cell_marks.h"
 #include "imaging/montage.h"
 #include "io/atomic_output.h"
+#include "io/output_paths.h"
 #include "io/png_writer.h"
 #include "nn/tensors.h"
 #include "stages/explain.h"
@@ -105,6 +106,9 @@ int run_feedback_query(ToolContext& context) {
   const QuerySettings settings = query_settings(config, out_path);
   const std::int64_t batch_size = config.get_int("explain.batch_size");
   if (batch_size < 1) config.fail("explain.batch_size", "must be >= 1");
+  // The montages' folder (--png, or beside --out): created and checked before any work.
+  prepare_output_folder(config.get_string("explain.png_dir").empty() ? "--out (its montage folder)" : "--png",
+                        settings.png_dir);
 
   const torch::Device device = torch_device(context.device);
   ClassifierFile classifier = load_classifier(model_path, device);
@@ -135,7 +139,6 @@ int run_feedback_query(ToolContext& context) {
   const std::vector<double> entropy = prediction_entropy(probabilities);
   const std::vector<std::size_t> queried = highest_entropy(entropy, settings.top);
 
-  create_output_folder(settings.png_dir);
   FeedbackFile file;
   file.model = model_path;
   file.dataset = data_path;

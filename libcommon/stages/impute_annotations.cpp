@@ -15,6 +15,7 @@
 #include "imputation/uncertainty_weights.h"
 #include "io/atomic_output.h"
 #include "io/nifti_io.h"
+#include "io/output_paths.h"
 #include "io/stage_files.h"
 #include "io/training_dataset.h"
 #include "models/np_vae.h"
@@ -233,7 +234,7 @@ int run_impute_annotations(ToolContext& context, const ImputeAnnotationsPaths& p
   const VolumeShape& shape = dataset.layout().shape;
   const torch::Device device = torch_device(context.device);
   Sources sources = open_sources(settings, context.config, paths, shape, device);
-  if (!settings.export_nifti.empty()) create_output_folder(settings.export_nifti);
+  if (!settings.export_nifti.empty()) prepare_output_folder("--export-nifti", settings.export_nifti);
 
   FileAttributes attributes{{"interpolator", settings.interpolator_name},
                             {"uncertainty", settings.uncertainty_name},

@@ -9,6 +9,7 @@
 #include "data/scan_sources.h"
 #include "data/shards.h"
 #include "io/atomic_output.h"
+#include "io/output_paths.h"
 #include "stages/output_settings.h"
 #include "util/errors.h"
 
@@ -97,7 +98,7 @@ int run_scan_source(ToolContext& context, const std::string& out_path, const std
   options.gzip_level = gzip_level_from(config);
   options.strict = config.get_bool("preprocess.strict");
   options.export_nifti_dir = config.get_string("preprocess.export_nifti");
-  if (!options.export_nifti_dir.empty()) create_output_folder(options.export_nifti_dir);
+  if (!options.export_nifti_dir.empty()) prepare_output_folder("--export-nifti", options.export_nifti_dir);
   const ScanDatasetSummary s = write_scan_dataset(jobs, options, context.provenance());
   if (shard.active()) {
     log_info("wrote shard ", shard.text(), " ", out_path, ": ", s.samples, " samples (", s.positives, " positive) from ",
@@ -121,6 +122,8 @@ int run_preprocess(ToolContext& context, const std::string& out_path, const std:
   const Config& config = context.config;
   const std::string source = config.get_string("preprocess.source");
   if (source == "phantom") {
+    if (!config.get_string("preprocess.export_nifti").empty())
+      config.fail("preprocess.export_nifti", "exports scans (lidc, pancreas, nifti); phantoms have no scan to export");
     const PhantomConfig phantom = phantom_config_from(config);
     const PhantomDatasetSummary s =
         write_phantom_dataset(out_path, phantom, split_config_from(config), context.seed, context.threads,

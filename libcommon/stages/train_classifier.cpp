@@ -1,6 +1,7 @@
 #include "stages/train_classifier.h"
 
 #include <cmath>
+#include <set>
 
 #include "classifier/trainer.h"
 #include "cli/logging.h"
@@ -76,6 +77,24 @@ void feedback_settings_from(const Config& config, TrainerOptions& o) {
   o.feedback_rounds.after = at_least(config, "classifier.feedback.after_epochs", 0);
 }
 
+// The config the weights depend on: classifier.* but for the run's length and checkpoint interval (a resumed run
+// may train longer), and the groups of steering that is off (reweight.*, raters.*, feedback.*, res_g.*).
+RunFingerprint run_fingerprint(const ToolContext& context, const TrainerOptions& o) {
+  std::set<std::string> excluded{"classifier.epochs", "classifier.checkpoint_every", "classifier.feedback.after_epochs"};
+  auto exclude_group = [&](const std::string& group, const std::string& except) {
+    for (const auto& item : context.config.node(group))
+      if (group + "." + item.first.Scalar() != except) excluded.insert(group + "." + item.first.Scalar());
+  };
+  if (!o.reweight_consistency) exclude_group("classifier.reweight", "classifier.reweight.mode");
+  if (o.raters.choice == "none") exclude_group("classifier.raters", "classifier.raters.choice");
+  if (o.feedback_path.empty()) exclude_group("classifier.feedback", "");
+  if (o.method != "res-g") exclude_group("classifier.res_g", "");
+  RunFingerprint fingerprint;
+  fingerprint.add_runtime(context.seed, context.threads, context.device);
+  fingerprint.add_config(context.config, "classifier", excluded);
+  return fingerprint;
+}
+
 }  // namespace
 
 int run_train_classifier(ToolContext& context) {
@@ -120,6 +139,7 @@ int run_train_classifier(ToolContext& context) {
   reweight_settings_from(config, o);
   o.feedback_path = context.option("feedback");
   feedback_settings_from(config, o);
+  o.fingerprint = run_fingerprint(context, o);
 
   const TrainingSummary s = train_classifier(o);
   log_info("wrote ", o.out_path, ": method ", o.method, o.raters.choice == "none" ? "" : ", raters " + o.raters.choice,

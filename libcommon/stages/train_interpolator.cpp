@@ -12,6 +12,7 @@
 #include "diffusion/interpolator_trainer.h"
 #include "diffusion/triple_augmentation.h"
 #include "io/training_dataset.h"
+#include "nn/checkpoint.h"
 #include "nn/tensors.h"
 #include "nn/stop_request.h"
 #include "nn/training_log.h"
@@ -56,6 +57,20 @@ TrainingData training_data(const TrainingDatasetReader& dataset, TripleChoice ch
   return data;
 }
 
+// What the weights depend on (nn/run_fingerprint.h): interpolator.model, .schedule and .train but for the run's
+// length and its checkpoint and log intervals, the runtime and dataset.h5.
+RunFingerprint run_fingerprint(const ToolContext& context, const std::string& data_path) {
+  RunFingerprint fingerprint;
+  fingerprint.add_runtime(context.seed, context.threads, context.device);
+  fingerprint.add_config(context.config, "interpolator.model");
+  fingerprint.add_config(context.config, "interpolator.schedule");
+  fingerprint.add_config(context.config, "interpolator.train",
+                         {"interpolator.train.steps", "interpolator.train.checkpoint_every",
+                          "interpolator.train.log_every"});
+  fingerprint.add_file("--data", data_path);
+  return fingerprint;
+}
+
 }  // namespace
 
 int run_train_interpolator(ToolContext& context, const std::string& data_path, const std::string& out_path,
@@ -84,9 +99,15 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
   InterpolatorTrainer trainer(architecture, train, device);
   const std::string checkpoint_path = out_path + ".checkpoint";
   LogWindow window(1);  // the loss
+  const RunFingerprint fingerprint = run_fingerprint(context, data_path);
   if (resume) {
     if (std::filesystem::exists(checkpoint_path)) {
+      check_run_fingerprint(CheckpointReader(checkpoint_path, kInterpolatorCheckpointKind), fingerprint);
       trainer.load_checkpoint(checkpoint_path, &window);
+      if (trainer.steps_done() > train.steps)
+        throw InputError(checkpoint_path + ": was written at step " + std::to_string(trainer.steps_done()) +
+                         ", past interpolator.train.steps " + std::to_string(train.steps) +
+                         "; delete it or run without --resume");
       log_info("resuming from ", checkpoint_path, " at step ", trainer.steps_done());
     } else {
       log_warn("--resume: no ", checkpoint_path, " yet, starting from step 0");
@@ -125,7 +146,7 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     }
     const bool stop = stop_requested() && done < train.steps;  // read once: the signal may come in between
     if (done % train.checkpoint_every == 0 || done == train.steps || stop)
-      trainer.save_checkpoint(checkpoint_path, provenance, &window);
+      trainer.save_checkpoint(checkpoint_path, provenance, &window, &fingerprint);
     if (stop)
       throw TrainingInterrupted("step " + std::to_string(done) + " of " + std::to_string(train.steps), checkpoint_path);
   }

@@ -18,6 +18,7 @@
 #include "models/np_vae_gaps.h"
 #include "nn/checkpoint.h"
 #include "nn/finite_loss.h"
+#include "nn/run_fingerprint.h"
 #include "nn/fused_adam.h"
 #include "nn/tensors.h"
 #include "nn/stop_request.h"
@@ -163,9 +164,21 @@ double mean_of(const std::vector<float>& values) {
                         : std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
+// What the weights depend on (nn/run_fingerprint.h): npvae.* but for the run's length and its checkpoint and log
+// intervals, the runtime, dataset.h5 and variance.h5.
+RunFingerprint run_fingerprint(const ToolContext& context, const TrainNpVaePaths& paths) {
+  RunFingerprint fingerprint;
+  fingerprint.add_runtime(context.seed, context.threads, context.device);
+  fingerprint.add_config(context.config, "npvae", {"npvae.steps", "npvae.checkpoint_every", "npvae.log_every"});
+  fingerprint.add_file("--data", paths.data);
+  fingerprint.add_file("--variance", paths.variance);
+  return fingerprint;
+}
+
 void save_checkpoint(const std::string& path, NpVae& model, torch::optim::Adam& optimizer, std::int64_t step,
-                     const LogWindow& window, const ToolContext& context) {
+                     const LogWindow& window, const ToolContext& context, const RunFingerprint& fingerprint) {
   CheckpointWriter writer(kCheckpointKind);
+  store_run_fingerprint(writer, fingerprint);
   writer.add_values("log_window", window.state());
   writer.add_module("model", *model);
   writer.add_optimizer("optimizer", optimizer);
@@ -208,13 +221,18 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
   const std::string checkpoint_path = paths.out + ".checkpoint";
   std::int64_t step = 0;
   LogWindow window(3);  // loss, reconstruction, KL
+  const RunFingerprint fingerprint = run_fingerprint(context, paths);
   if (paths.resume && std::filesystem::exists(checkpoint_path)) {
     CheckpointReader checkpoint(checkpoint_path, kCheckpointKind);
     if (checkpoint.get_string("architecture") != settings.architecture.to_yaml())
       throw InputError(checkpoint_path + ": was trained with another architecture than the config asks for");
+    check_run_fingerprint(checkpoint, fingerprint);
     checkpoint.load_module("model", *model);
     checkpoint.load_optimizer("optimizer", optimizer);
     step = checkpoint.get_int("step");
+    if (step > settings.steps)
+      throw InputError(checkpoint_path + ": was written at step " + std::to_string(step) + ", past npvae.steps " +
+                       std::to_string(settings.steps) + "; delete it or run without --resume");
     // Older checkpoints were written on a log row, with an empty window.
     if (checkpoint.has_tensor("log_window")) window.restore(checkpoint.values("log_window"), checkpoint_path);
     log_info("resuming from ", checkpoint_path, " at step ", step);
@@ -264,7 +282,7 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
     }
     const bool stop = stop_requested() && step < settings.steps;  // read once: the signal may come in between
     if (step % settings.checkpoint_every == 0 || step == settings.steps || stop)
-      save_checkpoint(checkpoint_path, model, optimizer, step, window, context);
+      save_checkpoint(checkpoint_path, model, optimizer, step, window, context, fingerprint);
     if (stop)
       throw TrainingInterrupted("step " + std::to_string(step) + " of " + std::to_string(settings.steps), checkpoint_path);
   }
