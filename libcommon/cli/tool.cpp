@@ -1,6 +1,7 @@
 #include "cli/tool.h"
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -162,6 +163,15 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     seed_torch(context.seed);
     install_interrupt_cleanup();
     log_debug("threads ", context.threads, ", device ", context.device, ", seed ", context.seed);
+    // The output's folder is made, as nnU-Net does: `--out runs/lidc/dataset.h5` needs no mkdir first.
+    for (const OutputFile& output : output_files_named(vm, tool_options_)) {
+      const std::filesystem::path folder = std::filesystem::path(output.path).parent_path();
+      std::error_code error;
+      if (!folder.empty()) std::filesystem::create_directories(folder, error);
+      if (error)
+        throw InputError(output.named_by.flag + " " + output.named_by.path + ": cannot make its folder " +
+                         folder.string() + ": " + error.message());
+    }
     return body(context);
   } catch (const po::error& e) {
     std::cerr << tool_ << ": error: " << e.what() << " (see --help)" << std::endl;
