@@ -12,11 +12,20 @@
 # SECTIONS are top-level keys of the config; the top-level keys every stage reads (device, io) are added to each.
 # A section is its line at column 0 and every indented line under it; comment lines and blank lines are left
 # out, so editing a comment reruns nothing. SET words ("key=value") go into the slice of every stage whose
-# sections hold the key. A first slice written beside outputs made before slices existed takes CONFIG's date
+# sections hold the key, and of every stage when no stage's section does (seed=3, threads=2). A first slice written beside outputs made before slices existed takes CONFIG's date
 # (SET's words being empty): those outputs stay up to date exactly when they are newer than CONFIG, as before.
 set -euo pipefail
 
 COMMON_SECTIONS="device io"
+# The sections of one stage or another; a SET word on any other key (device, io, seed, threads: --set seed=3
+# overrides the workflow's --seed) goes into every slice.
+STAGE_SECTIONS="preprocess interpolator variance npvae impute classifier explain evaluate"
+
+# Whether SET word $1 goes into the slice of sections $2.
+set_word_in() {
+  local section=${1%%[.=]*}
+  [[ " $2 " == *" $section "* || " $STAGE_SECTIONS " != *" $section "* ]]
+}
 
 slice_of() {  # CONFIG "SECTIONS" "SET"
   local config=$1 sections="$2 $COMMON_SECTIONS" set=$3
@@ -31,14 +40,14 @@ slice_of() {  # CONFIG "SECTIONS" "SET"
   ' "$config"
   local word
   for word in $set; do
-    if [[ " $sections " == *" ${word%%[.=]*} "* ]]; then echo "# SET $word"; fi
+    if set_word_in "$word" "$sections"; then echo "# SET $word"; fi
   done
 }
 
 set_of() {  # "SECTIONS" "SET": the SET words a slice holds
   local sections="$1 $COMMON_SECTIONS" word out=
   for word in $2; do
-    if [[ " $sections " == *" ${word%%[.=]*} "* ]]; then out+="$word "; fi
+    if set_word_in "$word" "$sections"; then out+="$word "; fi
   done
   echo "$out"
 }

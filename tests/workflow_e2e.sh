@@ -35,10 +35,17 @@ for figure in fig5-threshold fig4-montage; do
   [[ $(head -c 4 "$png" | tail -c 3) == PNG ]] || fail "$png is missing or not a PNG"
   grep -q "](report-$figure-phantom.png)" "$report" || fail "the report does not show $figure"
 done
+grep -q '^\*\*What one seed can show\*\*' "$report" || fail "the demo's report does not say what one seed can show"
+[[ $(wc -l <"$scratch/demo/report-results.csv") -eq 8 ]] || fail "report-results.csv is not a header and 7 runs"
 grep -q 'Not drawn: every configuration was run at a single training-set size' "$report" ||
   fail "Fig. 3 should say that one training size is not a curve"
 for run in "$scratch"/demo/*/seed1; do
   [[ -s $run/metrics.csv ]] || fail "$run has no metrics.csv"
+  # predictions.csv: a header and one row per evaluated sample, as many as metrics.json counts.
+  samples=$(grep -o '"samples": [0-9]*' "$run/metrics.json" | head -1 | grep -o '[0-9]*$')
+  [[ $(head -1 "$run/predictions.csv") == id,label,predicted,probability,iou_volume,f1_volume,iou_slice,f1_slice ]] ||
+    fail "$run/predictions.csv has no header"
+  [[ $(( $(wc -l <"$run/predictions.csv") - 1 )) -eq $samples ]] || fail "$run/predictions.csv has not $samples rows"
 done
 
 # Everything is up to date now: a second run prints no stage command.
@@ -97,4 +104,8 @@ dry=$("${workflow[@]}" -n METHODS=due SET="classifier.epochs=1" 2>&1)
 grep -q -- "--report .* --out $scratch/demo/report-methods-due.md" <<<"$dry" ||
   fail "make -n METHODS=due does not write report-methods-due.md: $(grep -- --report <<<"$dry")"
 if grep -q "$bin_dir/due-train-classifier" <<<"$dry"; then fail "METHODS=due would rerun a classifier"; fi
+# Shards: the merge job gets the shard files and nothing else (the preprocess slice is a prerequisite too).
+merge=$("${workflow[@]}" -n PREPROCESS_SHARDS=2 RUNS="$scratch/shards" 2>&1 | grep -- "--merge")
+[[ $merge == *"--merge $scratch/shards/demo/dataset.part-1-of-2.h5 $scratch/shards/demo/dataset.part-2-of-2.h5 --threads"* ]] ||
+  fail "the merge job does not take exactly the two shards: $merge"
 echo "workflow_e2e: ok"
