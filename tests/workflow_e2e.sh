@@ -82,6 +82,12 @@ stages=$(stages_of_dry_run)
 # (the runs of due and due-unweighted: the others read no imputed annotation)
 [[ $stages == " 2 due-evaluate 1 due-evaluate --report 2 due-explain 2 due-impute-annotations 1 due-sample-variance 2 due-train-classifier 1 due-train-interpolator 1 due-train-np-vae " ]] ||
   fail "after an interpolator.train.steps edit make -n lists $stages"
+# An NP-VAE key: the NP-VAE, the imputation that reads it and DUE's run; not due-unweighted's imputation.
+cp tests/workflow/tiny.yaml "$config"
+sed -i 's/^  steps: 10$/  steps: 12/' "$config"
+stages=$(stages_of_dry_run)
+[[ $stages == " 1 due-evaluate 1 due-evaluate --report 1 due-explain 1 due-impute-annotations 1 due-train-classifier 1 due-train-np-vae " ]] ||
+  fail "after an npvae.steps edit make -n lists $stages"
 cp tests/workflow/tiny.yaml "$config"
 [[ -z $(stages_of_dry_run) ]] || fail "with the config's old content back, make -n lists $(stages_of_dry_run)"
 
