@@ -132,13 +132,15 @@ TEST_CASE("paired statistics: agree with scipy.stats", "[paired-statistics][skle
 
 namespace {
 
-// A run with the given IoU (volume; its slice IoU half of it) and PR-AUC (AP); `tags` add to or replace the
-// dataset, method and seed tags.
+// A run with the given IoU (volume; its slice IoU half of it) and PR-AUC (AP), evaluated on 40 samples of which
+// 12 positive (enough for a verdict); `tags` add to or replace the dataset, method and seed tags.
 due::MetricsRecord run(const std::string& method, int seed, double iou, double average_precision,
                        const std::map<std::string, std::string>& tags = {}) {
   due::MetricsRecord r;
   r.tags = {{"dataset", "phantom"}, {"method", method}, {"seed", std::to_string(seed)}};
   for (const auto& [name, value] : tags) r.tags[name] = value;
+  r.classification.samples = 40;
+  r.classification.positives = 12;
   r.classification.average_precision = average_precision;
   r.volume.reported.mean.iou = iou;
   r.slice.reported.mean.iou = iou / 2;
@@ -372,4 +374,45 @@ TEST_CASE("paired statistics: the Ladder, rung by rung", "[paired-statistics][re
   for (const auto& r : runs)
     if (r.tag("method") == "baseline" || r.tag("method") == "due") ends.push_back(&r);
   CHECK(due::ladder_section(due::group_runs(ends, {})).empty());
+}
+
+TEST_CASE("paired statistics: below the minimum test positives and negatives, verdicts are withheld and say why",
+          "[paired-statistics][report]") {
+  // The Ladder's runs of seeds 1-5, DUE always well above the rest (5 of 5: p = 0.031, which would be shown),
+  // but one DUE run was evaluated on 1 sample, a positive (two LIDC patients): every verdict on DUE is withheld;
+  // Baseline+ over Baseline, whose runs have 12 positives and 28 negatives each, keeps its own.
+  const auto tags = [](const std::string& interpolator, const std::string& uncertainty) {
+    return std::map<std::string, std::string>{{"interpolator", interpolator}, {"uncertainty", uncertainty}};
+  };
+  std::vector<due::MetricsRecord> runs;
+  for (int s = 1; s <= 5; ++s) {
+    // Differences distinct in magnitude, so every test is exact: 5 of 5 higher, p = 1/32.
+    const double baseline = 0.09 + 0.01 * s, plus = baseline + 0.04 + 0.01 * s, unweighted = plus + 0.01 * s;
+    runs.push_back(run("baseline", s, baseline, 0.80, tags("none", "none")));
+    runs.push_back(run("baseline-plus", s, plus, 0.81, tags("none", "none")));
+    runs.push_back(run("due-unweighted", s, unweighted, 0.82, tags("diffusion", "none")));
+    runs.push_back(run("due", s, unweighted + 0.1 + 0.01 * s, 0.83, tags("diffusion", "npvae")));
+  }
+  runs.back().classification.samples = 1;
+  runs.back().classification.positives = 1;
+  const auto groups = due::group_runs(pointers_to(runs), {});
+  using Catch::Matchers::Contains;
+  const std::string claims = due::claim_check_paragraph(groups);
+  INFO(claims);
+  CHECK_THAT(claims, Contains("A verdict needs at least 5 positives and 5 negatives in the evaluated split of every "
+                              "run it compares, or it is withheld."));
+  CHECK_THAT(claims, Contains("- DUE (diffusion + npvae) vs Baseline, IoU (volume): DUE higher: **withheld**: the "
+                              "smallest evaluated split of these runs has 1 positive and 0 negatives, fewer than the 5 "
+                              "of each a verdict needs.\n"));
+  CHECK_THAT(claims, !Contains("**shown**"));
+  const std::string ladder = due::ladder_section(groups);
+  INFO(ladder);
+  CHECK_THAT(ladder, Contains("(Baseline+ over Baseline, IoU (volume))? yes (p = 0.031,"));
+  CHECK_THAT(ladder, Contains("(DUE (diffusion + npvae) over DUE-unweighted (diffusion), IoU (volume))? withheld: the "
+                              "smallest evaluated split of these runs has 1 positive and 0 negatives"));
+  // With the minimum the verdict is back: 5 positives and 5 negatives.
+  runs.back().classification.samples = 10;
+  runs.back().classification.positives = 5;
+  CHECK_THAT(due::claim_check_paragraph(due::group_runs(pointers_to(runs), {})),
+             Contains("- DUE (diffusion + npvae) vs Baseline, IoU (volume): DUE higher: **shown** (p = 0.031,"));
 }

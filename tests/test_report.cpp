@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -245,6 +246,13 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   CHECK(width == 5 * 460);  // IoU and F1 on the slice and on the volume, the legend
   CHECK_FALSE(std::ifstream(dir.file("report-fig6-lambda-phantom.png")).good());
   CHECK_THAT(report, Contains("`" + paths[0] + "`"));
+  CHECK_THAT(report, !Contains("**Warnings**"));
+  // results.csv: every run's tags and metrics, one row per metrics file, for pandas.
+  CHECK_THAT(report, Contains("[report-results.csv](report-results.csv)"));
+  const std::string results = due::test::read_text(dir.file("report-results.csv"));
+  CHECK(results.rfind("metrics_file,experiment,dataset,method,seed,train_size,", 0) == 0);
+  CHECK(std::count(results.begin(), results.end(), '\n') == 1 + 8);
+  CHECK_THAT(results, Contains(paths[0] + ",fixture,phantom,"));
 
   // The order of the inputs does not change the report.
   std::string reversed;
@@ -262,6 +270,12 @@ TEST_CASE("due-evaluate --report: tables and figures from fixture metrics files"
   CHECK_THAT(one, Contains("| baseline | 1 | 0.750 |"));
   CHECK_THAT(one, Contains("single training-set size (20)"));
   CHECK_THAT(one, Contains("one seed per point"));
+  // What one seed can show, and the table1 run that gives evidence, with its time and result on phantoms.
+  CHECK_THAT(one, Contains("**What one seed can show**: each configuration here has one run.") &&
+                      Contains("run `make -f Makefile.workflow table1` (every method on 2 data draws x 5 classifier "
+                               "seeds, paired tests): at pipelines/phantom.yaml's defaults it takes 8.0 min") &&
+                      Contains("0.106 for DUE, DUE above Baseline at p = 0.001"));
+  CHECK_THAT(report, Contains("**What so few seeds can show**: each configuration here has at most 2 runs."));
 }
 
 TEST_CASE("due-evaluate --report: a file that is not a metrics file exits 2 naming it", "[report]") {
@@ -279,4 +293,30 @@ TEST_CASE("due-evaluate --report: a file that is not a metrics file exits 2 nami
   const auto none = run_command(tool_path("evaluate") + " --report --out " + dir.file("report.md"));
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.output, Contains("--metrics"));
+}
+
+TEST_CASE("due-evaluate --report: a run's warnings and a test split too small for a verdict are warnings in the report",
+          "[report]") {
+  due::test::ScratchDir dir;
+  due::MetricsRecord plain = fixture("baseline", 1, 20, 0.7, 0.2);
+  due::MetricsRecord degenerate = fixture("due", 1, 20, 0.9, 0.5);
+  degenerate.warnings = {"the validation split is empty: the classifier's epoch was not chosen on validation"};
+  degenerate.classification.samples = 3;
+  degenerate.classification.positives = 2;
+  due::write_metrics_files(plain, dir.file("plain.json"));
+  due::write_metrics_files(degenerate, dir.file("degenerate.json"));
+  // The warnings survive metrics.json and reach metrics.csv.
+  CHECK(due::read_metrics_file(dir.file("degenerate.json")).warnings == degenerate.warnings);
+  CHECK(due::read_metrics_file(dir.file("plain.json")).warnings.empty());
+  CHECK_THAT(due::test::read_text(dir.file("degenerate.csv")), Contains(",warnings\n") && Contains("not chosen on validation"));
+  const auto result = run_command(tool_path("evaluate") + " --report --metrics " + dir.file("plain.json") + " " +
+                                  dir.file("degenerate.json") + " --out " + dir.file("report.md"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const std::string report = due::test::read_text(dir.file("report.md"));
+  CHECK_THAT(report, Contains("**Warnings**: these runs are not results as they stand"));
+  CHECK_THAT(report, Contains("- the validation split is empty: the classifier's epoch was not chosen on validation "
+                              "(1 of 2 runs)."));
+  CHECK_THAT(report, Contains("- the smallest evaluated split of these runs has 2 positives and 1 negative, fewer than "
+                              "the 5 of each a verdict needs: the claims and the Ladder's answers below are withheld."));
 }

@@ -71,10 +71,18 @@ TEST_CASE("tools: config errors exit 2 with one line naming the key and the file
   CHECK(no_out.exit_code == 2);
   CHECK_THAT(no_out.output, Contains("--out"));
 
-  const auto no_folder = run_command(tool_path("preprocess") + " --out " + dir.file("absent/d.h5"));
+  // An --out whose folder cannot be made (its parent is a file) is one line naming the folder.
+  const auto no_folder = run_command(tool_path("preprocess") + " --out " + dir.file("exp.yaml/d.h5"));
   CHECK(no_folder.exit_code == 2);
-  CHECK_THAT(no_folder.output, Contains("absent/d.h5") && Contains("does not exist"));
+  CHECK_THAT(no_folder.output, Contains("cannot make its folder " + dir.file("exp.yaml")));
   CHECK(dir.entries() == std::vector<std::string>{"exp.yaml"});
+  // The folder of an --out that is not there yet is made, as nnU-Net does (issue 36).
+  const std::string deep = dir.file("absent/deeper/d.h5");
+  const auto made = run_command(tool_path("preprocess") + " --set preprocess.block_size=[8,16,16]"
+                                " --set preprocess.phantom.patients=4 --threads 1 --out " + deep);
+  INFO(made.output);
+  CHECK(made.exit_code == 0);
+  CHECK(std::filesystem::is_regular_file(deep));
 }
 
 // The fault-injection run of issue 18 (class 8): each of these was exit 1 "internal error", a wrong blame, or

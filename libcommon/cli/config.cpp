@@ -5,8 +5,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fcntl.h>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
+#include <unistd.h>
 
 #include "util/errors.h"
 
@@ -341,9 +345,44 @@ YAML::Node Config::lookup(const std::string& key) const {
   return node;
 }
 
-bool Config::has(const std::string& key) const { return lookup(key).IsDefined(); }
+namespace {
+// DUE_CONFIG_TRACE=FILE: the keys this process read (has, node and every get_*), appended to FILE at exit as
+// "TOOL KEY" lines. tests/workflow_e2e.sh checks with it that each stage reads only the config sections of its
+// slice in Makefile.workflow (docs/workflow.md, "What reruns").
+class KeyTrace {
+ public:
+  static void note(const std::string& key) {
+    static const char* path = std::getenv("DUE_CONFIG_TRACE");
+    if (path == nullptr || *path == '\0') return;
+    static KeyTrace trace(path);
+    const std::lock_guard<std::mutex> lock(trace.mutex_);
+    trace.keys_.insert(key);
+  }
+  ~KeyTrace() {
+    std::string text;
+    for (const std::string& key : keys_) text += std::string(program_invocation_short_name) + " " + key + "\n";
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) return;
+    // One write: lines of stages running side by side do not interleave.
+    [[maybe_unused]] const ssize_t written = ::write(fd, text.data(), text.size());
+    ::close(fd);
+  }
+
+ private:
+  explicit KeyTrace(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+  std::mutex mutex_;
+  std::set<std::string> keys_;
+};
+}  // namespace
+
+bool Config::has(const std::string& key) const {
+  KeyTrace::note(key);
+  return lookup(key).IsDefined();
+}
 
 YAML::Node Config::node(const std::string& key) const {
+  KeyTrace::note(key);
   YAML::Node found = lookup(key);
   if (!found.IsDefined()) throw std::logic_error("config key '" + key + "' is not in the schema");
   return found;

@@ -1,6 +1,7 @@
 #include "cli/tool.h"
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -173,6 +174,15 @@ int ToolCli::run(int argc, char** argv, const std::function<int(ToolContext&)>& 
     if (const std::vector<OutputFile> outputs = output_files_named(vm, tool_options_); !outputs.empty())
       output_lock.emplace(outputs.front().path);
     log_debug("threads ", context.threads, ", device ", context.device, ", seed ", context.seed);
+    // The output's folder is made, as nnU-Net does: `--out runs/lidc/dataset.h5` needs no mkdir first.
+    for (const OutputFile& output : output_files_named(vm, tool_options_)) {
+      const std::filesystem::path folder = std::filesystem::path(output.path).parent_path();
+      std::error_code error;
+      if (!folder.empty()) std::filesystem::create_directories(folder, error);
+      if (error)
+        throw InputError(output.named_by.flag + " " + output.named_by.path + ": cannot make its folder " +
+                         folder.string() + ": " + error.message());
+    }
     return body(context);
   } catch (const po::error& e) {
     std::cerr << tool_ << ": error: " << e.what() << " (see --help)" << std::endl;

@@ -39,6 +39,10 @@ std::string claim_line(const RunGroup& due, const std::vector<RunGroup>& groups,
                        std::size_t& fewest_pairs) {
   const RunGroup* rival = plain_group_of(groups, claim.rival_method);
   if (!rival) return "";
+  const std::string withheld = too_few_test_samples({&due, rival});
+  if (!withheld.empty())
+    return "- " + configuration_name(due) + " vs " + configuration_name(*rival) + ", " +
+           scalar_metric(claim.metric_key).title + ": " + claim.stated + ": **withheld**: " + withheld + ".\n";
   const PairedValues values = paired_values(due, *rival, claim.metric_key);
   std::vector<double> lowered = values.b;
   for (double& v : lowered) v -= claim.margin;
@@ -53,6 +57,27 @@ std::string claim_line(const RunGroup& due, const std::vector<RunGroup>& groups,
 }
 
 }  // namespace
+
+std::string too_few_test_samples(const std::vector<const RunGroup*>& groups) {
+  std::size_t positives = SIZE_MAX, negatives = SIZE_MAX;
+  for (const RunGroup* group : groups) {
+    for (const MetricsRecord* run : group->runs) {
+      const ClassificationMetrics& c = run->classification;
+      positives = std::min(positives, c.positives);
+      negatives = std::min(negatives, c.samples - std::min(c.samples, c.positives));
+    }
+  }
+  if (positives == SIZE_MAX || (positives >= kMinTestPositives && negatives >= kMinTestNegatives)) return "";
+  std::ostringstream out;
+  out << "the smallest evaluated split of these runs has " << positives << (positives == 1 ? " positive" : " positives")
+      << " and " << negatives << (negatives == 1 ? " negative" : " negatives") << ", fewer than the ";
+  if (kMinTestPositives == kMinTestNegatives)
+    out << kMinTestPositives << " of each";
+  else
+    out << kMinTestPositives << " positives and " << kMinTestNegatives << " negatives";
+  out << " a verdict needs";
+  return out.str();
+}
 
 std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
   const RunGroup* due = plain_group_of(groups, "due");
@@ -73,7 +98,10 @@ std::string claim_check_paragraph(const std::vector<RunGroup>& groups) {
          "classifier seed (every data seed pooled). Each verdict is the one-sided exact Wilcoxon signed-rank test "
          "in the paper's direction at p < " << kSignificanceLevel << " (which takes " << pairs_needed_one_sided()
       << " pairs at least: with n pairs no one-sided exact p is below 1/2^n), with the one-sided exact sign test "
-         "beside it; \"not shown\" means these runs do not establish the claim, not that it is false. Checked on "
+         "beside it; \"not shown\" means these runs do not establish the claim, not that it is false. A verdict "
+         "needs at least "
+      << kMinTestPositives << " positives and " << kMinTestNegatives
+      << " negatives in the evaluated split of every run it compares, or it is withheld. Checked on "
       << configuration_name(*due);
   const bool tagged = due->key.count("interpolator") && due->key.count("uncertainty");
   if (tagged && in_default_configuration(*due))

@@ -18,6 +18,18 @@ namespace due {
 // PR-AUC may fall this far below Baseline's and still count as on par.
 inline constexpr double kNonInferiorityMargin = 0.05;
 
+// A verdict (a claim line, a rung of the Ladder) needs at least this many positives and this many negatives in
+// the evaluated split of every run it compares: explanation IoU is a mean over the positives and PR-AUC needs
+// both classes, so below these a "shown" would rest on a handful of samples (two LIDC patients once gave
+// PR-AUC 1.000 from one positive and no negative).
+inline constexpr std::size_t kMinTestPositives = 5;
+inline constexpr std::size_t kMinTestNegatives = 5;
+
+// "" when every run of `groups` has at least kMinTestPositives positives and kMinTestNegatives negatives in its
+// evaluated split; else why a verdict on them is withheld, e.g. "the smallest evaluated split of these runs has
+// 1 positive and 0 negatives, fewer than the 5 of each a verdict needs".
+std::string too_few_test_samples(const std::vector<const RunGroup*>& groups);
+
 // A Markdown paragraph for the groups of one dataset: every claim on DUE's plain group (its default
 // configuration, diffusion + npvae, when present), then one line per other DUE configuration on the first
 // claim (IoU above Baseline). Each line names the DUE configuration it checks. "" when there is no DUE group or

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <sstream>
 
+#include "report/claim_check.h"
 #include "report/paired_statistics.h"
 #include "report/paired_text.h"
 #include "report/tables.h"
@@ -57,10 +58,12 @@ std::string ladder_section(const std::vector<RunGroup>& groups) {
     if (c.pairs > 0) fewest_pairs = std::min(fewest_pairs, c.pairs);
     table << ' ' << c.wins << "/" << c.pairs << " | " << p_value_cell(c, c.wilcoxon_p) << " | "
           << p_value_cell(c, c.sign_test_p) << " |\n";
+    const std::string withheld = too_few_test_samples({&upper, &lower});
     answers << "- " << rungs()[r].question << " (" << upper_name << " over " << lower_name << ", "
             << scalar_metric(kVerdictMetric).title << ")? "
-            << claim_verdict(c, c, method_display_name(rungs()[r].method),
-                             method_display_name(rungs()[r - 1].method), "yes", "not shown here")
+            << (withheld.empty() ? claim_verdict(c, c, method_display_name(rungs()[r].method),
+                                                 method_display_name(rungs()[r - 1].method), "yes", "not shown here")
+                                 : "withheld: " + withheld + ".")
             << "\n";
     ++rows;
   }

@@ -1,5 +1,6 @@
 #include "report/metrics_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -142,6 +143,7 @@ std::string metrics_json(const MetricsRecord& r) {
           {"true_negative", c.confusion.true_negative},
           {"false_negative", c.confusion.false_negative}}}}},
       {"explanation", explanation}};
+  if (!r.warnings.empty()) document["warnings"] = r.warnings;
   // Under the names every file stores provenance by (io/provenance.h); json objects sort their keys.
   json provenance = json::object();
   for_each_provenance_field(p, [&](const char* name, const auto& value) { provenance[name] = value; });
@@ -149,7 +151,9 @@ std::string metrics_json(const MetricsRecord& r) {
   return document.dump(2) + "\n";
 }
 
-std::string metrics_csv(const MetricsRecord& r) {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> metrics_csv_columns(const MetricsRecord& r) {
   std::vector<std::pair<std::string, std::string>> columns;
   for (const std::string& name : standard_tags()) columns.emplace_back(name, r.tag(name));
   for (const auto& [name, value] : r.tags) {
@@ -188,12 +192,48 @@ std::string metrics_csv(const MetricsRecord& r) {
   columns.emplace_back("created", r.provenance.created);
   columns.emplace_back("explanations", r.explanations_path);
   columns.emplace_back("dataset_file", r.dataset_path);
+  std::string warnings;
+  for (const std::string& w : r.warnings) warnings += (warnings.empty() ? "" : " | ") + w;
+  columns.emplace_back("warnings", warnings);
+  return columns;
+}
+
+}  // namespace
+
+std::string metrics_csv(const MetricsRecord& r) {
+  const std::vector<std::pair<std::string, std::string>> columns = metrics_csv_columns(r);
   std::string header, row;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     header += (i ? "," : "") + csv_field(columns[i].first);
     row += (i ? "," : "") + csv_field(columns[i].second);
   }
   return header + "\n" + row + "\n";
+}
+
+std::string results_csv(const std::vector<MetricsRecord>& records) {
+  std::vector<std::string> names;
+  std::vector<std::map<std::string, std::string>> rows;
+  for (const MetricsRecord& r : records) {
+    std::map<std::string, std::string> row;
+    for (const auto& [name, value] : metrics_csv_columns(r)) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      row[name] = value;
+    }
+    row["metrics_file"] = r.source_path;
+    rows.push_back(std::move(row));
+  }
+  names.insert(names.begin(), "metrics_file");
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) text += (i ? "," : "") + csv_field(names[i]);
+  text += "\n";
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto found = row.find(names[i]);
+      text += (i ? "," : "") + csv_field(found == row.end() ? std::string() : found->second);
+    }
+    text += "\n";
+  }
+  return text;
 }
 
 MetricsRecord parse_metrics_json(const std::string& text, const std::string& origin) {
@@ -253,6 +293,7 @@ MetricsRecord parse_metrics_json(const std::string& text, const std::string& ori
     // Optional: metrics files from before the SLURM fields existed have none.
     r.provenance.slurm_job_id = p.value("slurm_job_id", std::string());
     r.provenance.slurm_step_id = p.value("slurm_step_id", std::string());
+    if (document.contains("warnings")) r.warnings = document.at("warnings").get<std::vector<std::string>>();
     return r;
   } catch (const json::exception& e) {
     std::string message = e.what();

@@ -43,6 +43,9 @@ struct MetricsRecord {
   long scored_slice = -1;
   ExplanationScoring slice, volume;
   Provenance provenance;
+  // What makes the run's numbers doubtful, one sentence each (due-evaluate: an empty validation split, a one-class
+  // evaluated split); the report repeats them. Optional in metrics.json ("warnings"), absent from older files.
+  std::vector<std::string> warnings;
   std::string source_path;                      // the file a record was read from (not written)
 
   std::string tag(const std::string& name) const;  // "" when absent
@@ -50,6 +53,9 @@ struct MetricsRecord {
 
 std::string metrics_json(const MetricsRecord& record);
 std::string metrics_csv(const MetricsRecord& record);
+// metrics.csv's columns for many runs: one header (every column of any run, in first-seen order) and one row per
+// record, empty where a run has no such column (the report's results.csv, for pandas).
+std::string results_csv(const std::vector<MetricsRecord>& records);
 // Parses metrics.json text; InputError naming `origin` when it is not a metrics file of this schema.
 MetricsRecord parse_metrics_json(const std::string& text, const std::string& origin);
 MetricsRecord read_metrics_file(const std::string& path);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <tuple>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "report/ladder.h"
 #include "report/montage_figure.h"
 #include "report/paired_table.h"
+#include "report/paired_text.h"
 #include "report/tables.h"
 #include "util/errors.h"
 
@@ -84,6 +86,51 @@ std::string test_set_sentence(const std::vector<const MetricsRecord*>& runs) {
   return out.str();
 }
 
+// What makes these runs' numbers doubtful: each warning their metrics files carry (due-evaluate: an empty
+// validation split, a one-class evaluated split) with how many runs carry it, and an evaluated split too small
+// for a verdict. "" when there is none.
+std::string warnings_paragraph(const std::vector<const MetricsRecord*>& runs) {
+  std::map<std::string, std::size_t> counts;
+  for (const MetricsRecord* run : runs)
+    for (const std::string& warning : std::set<std::string>(run->warnings.begin(), run->warnings.end()))
+      ++counts[warning];
+  RunGroup all;
+  all.runs = runs;
+  const std::string too_few = too_few_test_samples({&all});
+  if (counts.empty() && too_few.empty()) return "";
+  std::ostringstream out;
+  out << "**Warnings**: these runs are not results as they stand (docs/workflow.md, \"Degenerate runs\").\n\n";
+  for (const auto& [warning, count] : counts)
+    out << "- " << warning << " (" << count << " of " << runs.size() << (runs.size() == 1 ? " run" : " runs")
+        << ").\n";
+  if (!too_few.empty())
+    out << "- " << too_few << ": the claims and the Ladder's answers below are withheld.\n";
+  return out.str();
+}
+
+// What a report of a few seeds can show and what it cannot, and where the evidence is: "" when every group has
+// enough runs for a one-sided test to reach the significance level.
+std::string few_seeds_note(const std::vector<RunGroup>& groups, const std::string& dataset) {
+  std::size_t most = 0;
+  for (const RunGroup& g : groups) most = std::max(most, g.runs.size());
+  if (most >= pairs_needed_one_sided()) return "";
+  std::ostringstream out;
+  out << "**What " << (most == 1 ? "one seed" : "so few seeds") << " can show**: each configuration here has "
+      << (most == 1 ? "one run" : "at most " + std::to_string(most) + " runs")
+      << ". That shows the pipeline end to end and what each method's explanations look like; it cannot rank the "
+         "methods: from one classifier seed to the next the ranking can flip (the phantom demo at 1 thread gave "
+         "DUE an IoU (volume) of 0.016 against Baseline's 0.113, at 2 threads 0.132 against 0.092). For evidence "
+         "run `make -f Makefile.workflow table1"
+      << (dataset == "phantom" || dataset.empty() ? std::string() : " DATASET=" + dataset + " DATA=...")
+      << "` (every method on 2 data draws x 5 classifier seeds, paired tests)";
+  if (dataset == "phantom")
+    out << ": at pipelines/phantom.yaml's defaults it takes 8.0 min on 2 quiet cores and gave an IoU (volume) of "
+           "0.022 for Baseline, 0.072 for Baseline+, 0.109 for DUE-unweighted and 0.106 for DUE, DUE above "
+           "Baseline at p = 0.001 (docs/classifier.md)";
+  out << ".\n";
+  return out.str();
+}
+
 std::string runs_list(const std::vector<MetricsRecord>& records) {
   std::ostringstream out;
   out << "| Metrics file | Tags | Created by |\n| --- | --- | --- |\n";
@@ -128,10 +175,14 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
     const std::vector<RunGroup> groups = group_runs(runs, {});
     summary.configurations += groups.size();
     md << "\n## Dataset: " << name << "\n\n" << test_set_sentence(runs) << "\n\n";
+    const std::string warnings = warnings_paragraph(runs);
+    if (!warnings.empty()) md << warnings << "\n";
     md << "### Table 1: classification and explanation\n\n"
        << summary_table(groups, kTable1Metrics, DataSeedRows::beside_pooled);
     const std::string claims = claim_check_paragraph(groups);
     if (!claims.empty()) md << "\n" << claims;
+    const std::string few_seeds = few_seeds_note(groups, dataset);
+    if (!few_seeds.empty()) md << "\n" << few_seeds;
     const std::string ladder = ladder_section(groups);
     if (!ladder.empty()) md << "\n### The Ladder: what each part of DUE adds\n\n" << ladder;
     const std::string paired =
@@ -173,7 +224,14 @@ ReportSummary write_report(std::vector<MetricsRecord> records, const ReportOptio
                                 lambda_path, lambda_link),
                lambda_path);
   }
-  md << "\n## Runs\n\n" << runs_list(records)
+  // Every run's tags and metrics in one table for pandas: metrics.csv's columns, one row per run.
+  const std::string results_file = stem + "-results.csv";
+  const std::string results_path = (folder / results_file).string();
+  write_text_file_atomically(results_path, results_csv(records));
+  summary.files.push_back(results_path);
+  md << "\n## Runs\n\nEvery run's tags and metrics, one row per run: [" << results_file << "](" << results_file
+     << ") (and per run, beside its metrics.json: predictions.csv, one row per sample).\n\n"
+     << runs_list(records)
      << "\nTraining results are reproducible for a fixed seed and thread count, not across thread counts; each "
         "file's provenance records both (`seed`, `threads`; docs/architecture.md, Reproducibility).\n";
   const Provenance& p = options.provenance;

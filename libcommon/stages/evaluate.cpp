@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -11,6 +13,7 @@
 #include "cli/progress.h"
 #include "cli/tool.h"
 #include "io/stage_files.h"
+#include "io/text_output.h"
 #include "metrics/slice_scoring.h"
 #include "report/metrics_file.h"
 #include "util/errors.h"
@@ -80,6 +83,51 @@ std::vector<double> sweep_thresholds(const Config& config, double reported) {
   std::sort(thresholds.begin(), thresholds.end());
   thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
   return thresholds;
+}
+
+// predictions.csv beside metrics.json (<stem>-predictions.csv for another stem): one row per evaluated sample,
+// id, label, predicted class, probability of class 1, and for positives the explanation scores at the reported
+// threshold (empty for negatives, which have no reference).
+std::string write_predictions_file(const MetricsRecord& record, const ExplanationReader& explanations,
+                                   const std::vector<double>& scores, const std::string& out_path) {
+  const std::filesystem::path json_path(out_path);
+  const std::string stem = json_path.stem().string();
+  const std::string path =
+      (json_path.parent_path() / (stem == "metrics" ? "predictions.csv" : stem + "-predictions.csv")).string();
+  std::map<std::string, std::pair<OverlapScores, OverlapScores>> positives;  // id -> (volume, slice)
+  for (const SampleExplanationScores& s : record.volume.per_sample) positives[s.id].first = s.scores;
+  for (const SampleExplanationScores& s : record.slice.per_sample) positives[s.id].second = s.scores;
+  const auto number = [](double v) {
+    if (!std::isfinite(v)) return std::string();
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", v);
+    return std::string(text);
+  };
+  std::string csv = "id,label,predicted,probability,iou_volume,f1_volume,iou_slice,f1_slice\n";
+  const std::vector<std::uint8_t> labels = explanations.labels();
+  const std::vector<std::uint8_t> predicted = explanations.predicted();
+  for (std::size_t row = 0; row < explanations.size(); ++row) {
+    const std::string& id = explanations.ids()[row];
+    const bool quoted = id.find_first_of(",\"\n\r") != std::string::npos;
+    std::string id_field = id;
+    if (quoted) {
+      id_field = "\"";
+      for (char c : id) id_field += c == '"' ? std::string("\"\"") : std::string(1, c);
+      id_field += "\"";
+    }
+    csv += id_field + "," + std::to_string(labels[row]) + "," + std::to_string(predicted[row]) + "," +
+           number(scores[row]);
+    const auto found = positives.find(id);
+    if (labels[row] == 1 && found != positives.end()) {
+      const auto& [volume, slice] = found->second;
+      csv += "," + number(volume.iou) + "," + number(volume.f1) + "," + number(slice.iou) + "," + number(slice.f1);
+    } else {
+      csv += ",,,,";
+    }
+    csv += "\n";
+  }
+  write_text_file_atomically(path, csv);
+  return path;
 }
 
 }  // namespace
@@ -169,10 +217,22 @@ int run_evaluate(ToolContext& context, const std::string& dataset_path, const st
   record.dataset_path = dataset_path;
   record.explanations_path = explanations_path;
   record.provenance = context.provenance();
+  // A run on degenerate data is not a result: say so here and in the report (docs/workflow.md, "Degenerate runs").
+  const std::vector<std::uint8_t> splits = dataset.splits();
+  const ClassificationMetrics& counts = record.classification;
+  if (std::count(splits.begin(), splits.end(), std::uint8_t{kValidation}) == 0)
+    record.warnings.push_back("the validation split is empty: the classifier's epoch was not chosen on validation");
+  if (counts.positives == 0)
+    record.warnings.push_back("the evaluated split has no positive sample: explanation scores, ROC-AUC and PR-AUC "
+                              "are undefined");
+  else if (counts.positives == counts.samples)
+    record.warnings.push_back("the evaluated split has no negative sample: ROC-AUC and PR-AUC say nothing");
+  for (const std::string& warning : record.warnings) log_warn(out_path, ": ", warning);
   const std::string csv_path = write_metrics_files(record, out_path);
+  const std::string predictions_path = write_predictions_file(record, explanations, scores, out_path);
 
   const ClassificationMetrics& c = record.classification;
-  log_info("wrote ", out_path, " and ", csv_path, ": ", c.samples, " samples (", c.positives, " positive), accuracy ",
+  log_info("wrote ", out_path, ", ", csv_path, " and ", predictions_path, ": ", c.samples, " samples (", c.positives, " positive), accuracy ",
            c.accuracy, ", ROC-AUC ", c.roc_auc, ", AP ", c.average_precision, "; explanation IoU ",
            record.slice.reported.mean.iou, " on slice ", slice, ", ", record.volume.reported.mean.iou,
            " on the volume (F1 ", record.slice.reported.mean.f1, ", ", record.volume.reported.mean.f1, ") at threshold ",

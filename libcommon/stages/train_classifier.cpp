@@ -152,6 +152,10 @@ int run_train_classifier(ToolContext& context) {
            o.selection.tolerance, "); ", s.training_samples, " training and ", s.validation_samples, " validation samples, ", s.epochs_run,
            " epoch(s) in ", s.seconds, " s, ", s.samples_per_second, " training samples/s; log ", o.out_path,
            ".log.csv");
+  if (std::isnan(s.best_pr_auc))
+    log_warn(o.out_path, ": ", s.validation_samples == 0 ? "the validation split is empty" : "no validation PR-AUC",
+             ", so the kept epoch was not chosen on validation (", s.selection_reason,
+             "); a report of this run is not a result (docs/workflow.md, \"Degenerate runs\")");
   return kExitOk;
 }
 

@@ -211,6 +211,9 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
            validation.queries.size(), " of ", validation.samples, " for validation); mean variance ",
            mean_of(train.targets), ", so predicting 0 everywhere scores L1 ", mean_of(validation.targets),
            " on validation");
+  if (validation.queries.size() == 0)
+    log_warn(paths.data, ": the validation split has no positive with a missing slice: the NP-VAE's validation L1 "
+             "is undefined (nan) and nothing checks it (docs/workflow.md, \"Degenerate runs\")");
 
   torch::manual_seed(derive_seed(context.seed, kInitStream));
   NpVae model(settings.architecture);
