@@ -117,7 +117,8 @@ TEST_CASE("due-evaluate: metrics.json and metrics.csv from real dataset and expl
   CHECK(row.rfind("unit,phantom,due,4,1,2.0,,,held-out,4,2,0.5,0.75,", 0) == 0);
   CHECK_THAT(header, Contains("iou_volume@0.3") && Contains("f1_slice@0.9") && Contains("git_hash"));
   CHECK(std::count(header.begin(), header.end(), ',') == std::count(row.begin(), row.end(), ','));
-  CHECK(dir.entries() == std::vector<std::string>{"dataset.h5", "explanations.h5", "metrics.csv", "metrics.json"});
+  CHECK(dir.entries() ==
+        std::vector<std::string>{"dataset.h5", "explanations.h5", "metrics.csv", "metrics.json", "predictions.csv"});
 }
 
 TEST_CASE("due-evaluate: files that do not belong together exit 2 with one line", "[evaluate]") {

@@ -87,6 +87,18 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
     config.fail("interpolator.model.channel_mult", "needs slices whose height and width are multiples of " +
                                                        std::to_string(multiple) + "; " + data_path + " has " +
                                                        std::to_string(shape.height) + "x" + std::to_string(shape.width));
+  const std::string checkpoint_path = out_path + ".checkpoint";
+  // Another run's checkpoint is refused before the data are read.
+  const RunFingerprint fingerprint = run_fingerprint(context, data_path);
+  const bool resuming = resume && std::filesystem::exists(checkpoint_path);
+  if (resuming) {
+    const CheckpointReader checkpoint(checkpoint_path, kInterpolatorCheckpointKind);
+    check_run_fingerprint(checkpoint, fingerprint);
+    if (checkpoint.get_int("step") > train.steps)
+      throw InputError(checkpoint_path + ": was written at step " + std::to_string(checkpoint.get_int("step")) +
+                       ", past interpolator.train.steps " + std::to_string(train.steps) +
+                       "; delete it or run without --resume");
+  }
   const TrainingData data = training_data(dataset, train.triples, takes_image(architecture.unet));
   std::set<std::size_t> spans;
   for (const SliceTriple& t : data.triples) spans.insert(t.after - t.before);
@@ -97,17 +109,10 @@ int run_train_interpolator(ToolContext& context, const std::string& data_path, c
 
   const torch::Device device = torch_device(context.device);
   InterpolatorTrainer trainer(architecture, train, device);
-  const std::string checkpoint_path = out_path + ".checkpoint";
   LogWindow window(1);  // the loss
-  const RunFingerprint fingerprint = run_fingerprint(context, data_path);
   if (resume) {
-    if (std::filesystem::exists(checkpoint_path)) {
-      check_run_fingerprint(CheckpointReader(checkpoint_path, kInterpolatorCheckpointKind), fingerprint);
+    if (resuming) {
       trainer.load_checkpoint(checkpoint_path, &window);
-      if (trainer.steps_done() > train.steps)
-        throw InputError(checkpoint_path + ": was written at step " + std::to_string(trainer.steps_done()) +
-                         ", past interpolator.train.steps " + std::to_string(train.steps) +
-                         "; delete it or run without --resume");
       log_info("resuming from ", checkpoint_path, " at step ", trainer.steps_done());
     } else {
       log_warn("--resume: no ", checkpoint_path, " yet, starting from step 0");

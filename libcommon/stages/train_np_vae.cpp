@@ -202,6 +202,17 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
     throw InputError(paths.variance + ": volumes are not of the shape of " + paths.data + "'s");
   const TrainingSettings settings = settings_from(context.config, shape);
   const torch::Device device = torch_device(context.device);
+  const std::string checkpoint_path = paths.out + ".checkpoint";
+  // Another run's checkpoint is refused before the data are read.
+  const RunFingerprint fingerprint = run_fingerprint(context, paths);
+  const bool resuming = paths.resume && std::filesystem::exists(checkpoint_path);
+  if (resuming) {
+    const CheckpointReader checkpoint(checkpoint_path, kCheckpointKind);
+    check_run_fingerprint(checkpoint, fingerprint);
+    if (checkpoint.get_int("step") > settings.steps)
+      throw InputError(checkpoint_path + ": was written at step " + std::to_string(checkpoint.get_int("step")) +
+                       ", past npvae.steps " + std::to_string(settings.steps) + "; delete it or run without --resume");
+  }
 
   const TrainingSet train = load_split(dataset, variance, kTrain);
   if (train.queries.size() == 0)
@@ -221,21 +232,15 @@ int run_train_np_vae(ToolContext& context, const TrainNpVaePaths& paths) {
   model->train();
   FusedAdam optimizer(model->parameters(), torch::optim::AdamOptions(settings.learning_rate));
 
-  const std::string checkpoint_path = paths.out + ".checkpoint";
   std::int64_t step = 0;
   LogWindow window(3);  // loss, reconstruction, KL
-  const RunFingerprint fingerprint = run_fingerprint(context, paths);
-  if (paths.resume && std::filesystem::exists(checkpoint_path)) {
+  if (resuming) {
     CheckpointReader checkpoint(checkpoint_path, kCheckpointKind);
     if (checkpoint.get_string("architecture") != settings.architecture.to_yaml())
       throw InputError(checkpoint_path + ": was trained with another architecture than the config asks for");
-    check_run_fingerprint(checkpoint, fingerprint);
     checkpoint.load_module("model", *model);
     checkpoint.load_optimizer("optimizer", optimizer);
     step = checkpoint.get_int("step");
-    if (step > settings.steps)
-      throw InputError(checkpoint_path + ": was written at step " + std::to_string(step) + ", past npvae.steps " +
-                       std::to_string(settings.steps) + "; delete it or run without --resume");
     // Older checkpoints were written on a log row, with an empty window.
     if (checkpoint.has_tensor("log_window")) window.restore(checkpoint.values("log_window"), checkpoint_path);
     log_info("resuming from ", checkpoint_path, " at step ", step);
