@@ -17,10 +17,12 @@ namespace {
 
 // The relative tolerances of the bf16 losses against float32's: bfloat16 keeps 8 significant bits (a relative
 // rounding of 2^-9, 0.2%) and a ResNet forward, Grad-CAM and the loss compound it over some tens of roundings.
-// Measured here (CPU, AVX512-BF16): explanation 0.19%, prediction 1.7% (the untrained head's logits are near 0,
-// where the cross-entropy's relative change per unit of logit error is largest).
+// Measured (CPU, AVX512-BF16): explanation 0.19%, prediction 1.7%; on an AMD EPYC without AVX-512, where
+// LibTorch's bf16 kernels take another path: explanation 0.19%, prediction 5.8% (the untrained head's logits are
+// near 0, where the cross-entropy's relative change per unit of logit error is largest). A wrong cast or a loss
+// left in float32 would be off by far more, or not at all (checked below).
 constexpr double kExplanationTolerance = 0.02;
-constexpr double kPredictionTolerance = 0.05;
+constexpr double kPredictionTolerance = 0.10;
 
 struct Step {
   due::ClassifierArchitecture architecture;
