@@ -265,6 +265,48 @@ TEST_CASE("LIDC source: blocks centred on the lesion, HU window, consensus, spli
   CHECK(!fs::exists(dir.file("none.h5")));
 }
 
+TEST_CASE("LIDC source: input faults are named one line each, counted in the report, exit 2 under --strict",
+          "[lidc][tools]") {
+  due::test::ScratchDir dir;
+  const std::string root = dir.file("LIDC");
+  for (int patient = 1; patient <= 2; ++patient) make_lidc_patient(root, patient);
+  // Patient 3: reader B's ROIs reach past the right edge of the 40-pixel image (x 52): its mask is clipped.
+  const std::string clipped = make_lidc_patient(root, 3) + "/069.xml";
+  std::string xml = due::test::read_text(clipped);
+  for (std::size_t at; (at = xml.find("<xCoord>23</xCoord>")) != std::string::npos;)
+    xml.replace(at, 19, "<xCoord>52</xCoord>");
+  due::test::write_text(clipped, xml);
+  // Patient 4: slice 3 is an empty file, and a text file lies among the slices.
+  const std::string folder = make_lidc_patient(root, 4);
+  due::test::write_text(folder + "/3.dcm", "");
+  due::test::write_text(folder + "/notes.txt", "not a slice\n");
+
+  fs::create_directories(dir.file("out"));
+  const std::string command = tool_path("preprocess") + " --threads 1 --source lidc --root " + root +
+                              " --set preprocess.block_size=[8,16,16] --set preprocess.scan.block_spacing_mm=[1.25,0.7,0.7]"
+                              " --set preprocess.split.train_fraction=0.5 --set preprocess.split.val_fraction=0.25";
+  const auto result = run_command(command + " --out " + dir.file("out/dataset.h5"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Contains(clipped + ": reader 2 (B), nodule B1: ROI on slice 2 reaches outside the 40x40 "
+                                               "image (x 52, y 15); its mask is clipped"));
+  CHECK_THAT(result.output, Contains("TEST-1004: " + folder + "/3.dcm: empty (0 bytes), left out of the series"));
+  CHECK_THAT(result.output, Contains("TEST-1004: " + folder + "/notes.txt: not a DICOM slice (12 bytes)"));
+  CHECK_THAT(result.output, Contains("skipped " + root + "/TEST-1004: " + folder + ": missing slices"));
+  // Only our lines: nothing of GDCM's or ITK's own text.
+  CHECK_THAT(result.output, !Contains("GDCM") && !Contains("ITK") && !Contains("itk::"));
+  const std::string report = due::test::read_text(dir.file("out/preprocess_report.json"));
+  CHECK_THAT(report, Contains("\"input_problems\": 4") && Contains("reaches outside the 40x40 image") &&
+                         Contains("3.dcm: empty (0 bytes)"));
+
+  // --strict: an input problem alone (patients 1-3, nothing skipped) is exit 2, and no dataset is written.
+  fs::remove_all(root + "/TEST-1004");
+  const auto strict = run_command(command + " --strict --out " + dir.file("out/strict.h5"));
+  CHECK(strict.exit_code == 2);
+  CHECK_THAT(strict.output, Contains("2 input problem(s) (warned above) and --strict is set"));
+  CHECK_FALSE(fs::exists(dir.file("out/strict.h5")));
+}
+
 // In the lidc_sample CTest entry (support.h, lidc_sample_root): Skipped, never passed, without the sample.
 TEST_CASE("LIDC source: the real LIDC-IDRI sample (full nodule with four readers, and a partial series)",
           "[lidc][real][lidc-sample]") {

@@ -91,6 +91,17 @@ LidcScanAnnotations build_lidc_annotations(const LidcReadMessage& message, const
           ++out.rois_unmatched;
           continue;
         }
+        for (const PixelPoint& p : roi.contour) {
+          if (p.x >= 0 && p.y >= 0 && static_cast<std::size_t>(p.x) < shape.width &&
+              static_cast<std::size_t>(p.y) < shape.height)
+            continue;
+          out.problems.push_back(message.path + ": reader " + std::to_string(reader + 1) +
+                                 (session.reader_id.empty() ? "" : " (" + session.reader_id + ")") + ", nodule " +
+                                 nodule.id + ": ROI on slice " + std::to_string(slice) + " reaches outside the " +
+                                 std::to_string(shape.width) + "x" + std::to_string(shape.height) + " image (x " +
+                                 std::to_string(p.x) + ", y " + std::to_string(p.y) + "); its mask is clipped");
+          break;
+        }
         placed.rois.push_back(PlacedRoi{static_cast<std::size_t>(slice), roi.inclusion, roi.contour});
       }
       if (placed.rois.empty()) continue;
@@ -112,7 +123,11 @@ LidcScanAnnotations build_lidc_annotations(const LidcReadMessage& message, const
               sum[2] += static_cast<double>(x);
             }
       });
-      if (placed.voxels.empty()) continue;
+      if (placed.voxels.empty()) {
+        out.problems.push_back(message.path + ": reader " + std::to_string(reader + 1) + ", nodule " + nodule.id +
+                               ": no voxel of the image inside its ROIs; the nodule is dropped");
+        continue;
+      }
       std::sort(placed.voxels.begin(), placed.voxels.end());
       const double n = static_cast<double>(placed.voxels.size());
       placed.centroid = {sum[0] / n, sum[1] / n, sum[2] / n};

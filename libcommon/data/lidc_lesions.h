@@ -36,6 +36,9 @@ struct LidcScanAnnotations {
   std::size_t readers = 0;               // reading sessions used (at most max_readers)
   std::size_t small_nodules = 0, non_nodules = 0;
   std::size_t rois_total = 0, rois_unmatched = 0;  // ROIs on slices this series does not hold
+  // One line per ROI that reaches outside the image, naming the XML file, the reader and the nodule: its mask is
+  // clipped there, and a nodule left with no voxel is dropped (which can turn a positive into negatives).
+  std::vector<std::string> problems;
 };
 
 struct LidcGrouping {

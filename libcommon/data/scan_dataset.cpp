@@ -45,7 +45,7 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
   nlohmann::json report = {{"tool", provenance.tool},     {"git_hash", provenance.git_hash},
                            {"output", options.out_path},  {"source", options.source_description},
                            {"scans", jobs.size()},        {"skipped", nlohmann::json::array()},
-                           {"notes", nlohmann::json::array()}};
+                           {"notes", nlohmann::json::array()}, {"problems", nlohmann::json::array()}};
   if (options.shard.active()) {
     report["shard"] = options.shard.text();
     report["shard_patients"] = range.patients;
@@ -83,6 +83,11 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
         log_info(jobs[i].name, ": ", note);
         report["notes"].push_back({{"scan", jobs[i].name}, {"note", note}});
       }
+      for (const std::string& problem : outcome.problems) {
+        log_warn(jobs[i].name, ": ", problem);
+        report["problems"].push_back({{"scan", jobs[i].name}, {"problem", problem}});
+        ++summary.problems;
+      }
       if (!outcome.skipped.empty() || outcome.samples.empty()) {
         const std::string why = outcome.skipped.empty() ? "no block could be cut" : outcome.skipped;
         log_warn("skipped ", jobs[i].name, ": ", why);
@@ -106,6 +111,7 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
   report["samples"] = summary.samples;
   report["positives"] = summary.positives;
   report["scans_skipped"] = summary.skipped;
+  report["input_problems"] = summary.problems;
   report["seconds"] = summary.seconds;
   report["scans_per_minute"] = summary.seconds > 0 ? 60.0 * static_cast<double>(jobs.size()) / summary.seconds : 0.0;
   report["peak_rss_mb"] = summary.peak_rss_mb;
@@ -118,6 +124,8 @@ ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& all_jobs, cons
   if (summary.samples == 0 && !options.shard.active()) fail("nothing usable in " + std::to_string(jobs.size()) + " scans");
   if (options.strict && summary.skipped > 0)
     fail(std::to_string(summary.skipped) + " of " + std::to_string(jobs.size()) + " scans skipped and --strict is set");
+  if (options.strict && summary.problems > 0)
+    fail(std::to_string(summary.problems) + " input problem(s) (warned above) and --strict is set");
   if (options.shard.active()) {
     // Splits need every patient: the merge assigns them.
     writer.set_splits(std::vector<std::uint8_t>(summary.samples, kUnused));

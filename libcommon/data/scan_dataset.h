@@ -17,6 +17,9 @@ struct ScanOutcome {
   std::vector<DatasetSample> samples;  // id and patient set by the job; split decided later
   std::string skipped;                 // non-empty: nothing usable, and why (one line)
   std::vector<std::string> notes;      // usable, but worth reporting (e.g. ROIs on absent slices)
+  // Faults in the inputs that changed what was made (an ROI outside the image, a slice file that is not DICOM),
+  // one line each naming the file: warned, listed in the report, and exit 2 under --strict.
+  std::vector<std::string> problems;
 };
 
 struct ScanJob {
@@ -43,13 +46,14 @@ struct ScanDatasetOptions {
 
 struct ScanDatasetSummary {
   std::size_t scans = 0, skipped = 0, samples = 0, positives = 0;
+  std::size_t problems = 0;  // ScanOutcome::problems, all scans together
   std::size_t per_split[4] = {0, 0, 0, 0};
   double seconds = 0;
   double peak_rss_mb = 0;
 };
 
-// Throws InputError when nothing usable remains, or when `strict` and a scan was skipped (the report is written
-// in both cases; the dataset only on success).
+// Throws InputError when nothing usable remains, or when `strict` and a scan was skipped or an input problem was
+// found (the report is written in both cases; the dataset only on success).
 ScanDatasetSummary write_scan_dataset(const std::vector<ScanJob>& jobs, const ScanDatasetOptions& options,
                                       const Provenance& provenance);
 

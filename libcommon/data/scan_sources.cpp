@@ -86,6 +86,7 @@ ScanOutcome run_lidc_patient(const std::string& folder, const std::string& patie
   ScanOutcome outcome;
   std::vector<DicomSeriesFiles> all_series = find_dicom_series(folder);
   if (all_series.empty()) throw InputError(folder + ": no DICOM series");
+  outcome.problems = files_outside_series(all_series);
   std::size_t series_index = 0;
   std::vector<std::string> problems;
   for (const DicomSeriesFiles& series : all_series) {
@@ -114,6 +115,7 @@ ScanOutcome run_lidc_patient(const std::string& folder, const std::string& patie
       continue;
     }
     const LidcScanAnnotations annotations = build_lidc_annotations(messages.front(), scan, grouping);
+    outcome.problems.insert(outcome.problems.end(), annotations.problems.begin(), annotations.problems.end());
     if (annotations.rois_total > 0 && annotations.rois_unmatched == annotations.rois_total) {
       problems.push_back(messages.front().path + ": no ROI matches a slice of series " + series.series_uid);
       continue;
@@ -155,9 +157,12 @@ ScanOutcome run_lidc_patient(const std::string& folder, const std::string& patie
     }
   }
   if (outcome.samples.empty()) {
+    // Skipped, with the input problems still reported one line each (a file left out of a series is why the
+    // series has a gap).
     std::string why = problems.empty() ? "no block could be cut" : problems.front();
     if (problems.size() > 1) why += " (and " + std::to_string(problems.size() - 1) + " more problems)";
-    throw InputError(why);
+    outcome.skipped = why;
+    return outcome;
   }
   for (const std::string& problem : problems) outcome.notes.push_back("skipped a series: " + problem);
   return outcome;

@@ -8,6 +8,7 @@
 
 #include <gdcmAttribute.h>
 #include <gdcmReader.h>
+#include <gdcmTrace.h>
 #include <itkGDCMImageIO.h>
 #include <itkGDCMSeriesFileNames.h>
 #include <itkImage.h>
@@ -62,6 +63,10 @@ void require_complete_pixel_data(const std::string& file) {
 
 std::vector<DicomSeriesFiles> find_dicom_series(const std::string& folder) {
   namespace fs = std::filesystem;
+  // Their text would reach stderr as is; the problems are reported as ours (files_outside_series, InputError).
+  gdcm::Trace::WarningOff();
+  gdcm::Trace::ErrorOff();
+  itk::Object::GlobalWarningDisplayOff();
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) throw InputError(folder + ": not a folder");
   std::set<std::string> folders{fs::path(folder).lexically_normal().string()};
@@ -95,6 +100,31 @@ std::vector<DicomSeriesFiles> find_dicom_series(const std::string& folder) {
   return found;
 }
 
+std::vector<std::string> files_outside_series(const std::vector<DicomSeriesFiles>& series) {
+  namespace fs = std::filesystem;
+  std::set<std::string> folders, held;
+  for (const DicomSeriesFiles& s : series) {
+    folders.insert(s.folder);
+    for (const std::string& file : s.files) held.insert(fs::path(file).lexically_normal().string());
+  }
+  std::vector<std::string> problems;
+  for (const std::string& folder : folders) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(folder, ec))
+      if (entry.is_regular_file(ec) && entry.path().extension() != ".xml") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const fs::path& file : files) {
+      if (held.count(file.lexically_normal().string())) continue;
+      const auto size = fs::file_size(file, ec);
+      problems.push_back(file.string() + ": " +
+                         (ec ? "cannot be read" : size == 0 ? "empty (0 bytes)" : "not a DICOM slice (" + std::to_string(size) + " bytes)") +
+                         ", left out of the series");
+    }
+  }
+  return problems;
+}
+
 ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
   using Image = itk::Image<float, 3>;
   ScanVolume scan;
@@ -111,6 +141,10 @@ ScanVolume read_dicom_series(const DicomSeriesFiles& series) {
     throw InputError(series.folder + ": cannot read DICOM series (" + first_line(e.GetDescription()) + ")");
   }
   scan.geometry = geometry_of(*reader->GetOutput());
+  for (double spacing : scan.geometry.spacing)
+    if (!(spacing > 0) || !std::isfinite(spacing))
+      throw InputError(series.files.front() + ": pixel spacing or slice step " + std::to_string(spacing) +
+                       " mm is not positive (0028,0030 / 0020,0032)");
   scan.hu = values_of(*reader->GetOutput());
 
   const auto* dictionaries = reader->GetMetaDataDictionaryArray();

@@ -14,8 +14,14 @@ struct DicomSeriesFiles {
   std::vector<std::string> files;  // sorted along the slice normal, as ITK reads them
 };
 
-// Every DICOM series in `folder` and its subfolders (a folder may hold several).
+// Every DICOM series in `folder` and its subfolders (a folder may hold several). GDCM's and ITK's own warnings
+// about unreadable files are silenced: files_outside_series names them instead.
 std::vector<DicomSeriesFiles> find_dicom_series(const std::string& folder);
+
+// The files in the folders of `series` that no series holds (the readers' .xml aside), one line each naming the
+// file and what it is (empty, not DICOM): GDCM passes over them, so a series missing such a slice reads as having
+// a gap.
+std::vector<std::string> files_outside_series(const std::vector<DicomSeriesFiles>& series);
 
 struct ScanVolume {
   VolumeGeometry geometry;
@@ -27,7 +33,8 @@ struct ScanVolume {
   std::string source;                   // folder or file it came from
 };
 
-// Throws InputError naming the series folder when a file is unreadable or slices are missing or irregular.
+// Throws InputError naming the series folder when a file is unreadable, slices are missing or irregular, or the
+// pixel spacing is not positive.
 ScanVolume read_dicom_series(const DicomSeriesFiles& series);
 
 struct DicomWriteSpec {

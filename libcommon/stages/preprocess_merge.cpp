@@ -163,8 +163,8 @@ nlohmann::json merged_report(const std::vector<Part>& parts, const std::string& 
   nlohmann::json report = {{"tool", provenance.tool},       {"git_hash", provenance.git_hash},
                            {"output", out_path},            {"source", parts.front().source},
                            {"skipped", nlohmann::json::array()}, {"notes", nlohmann::json::array()},
-                           {"parts", nlohmann::json::array()}};
-  std::size_t scans = 0, samples = 0, positives = 0, skipped = 0;
+                           {"problems", nlohmann::json::array()}, {"parts", nlohmann::json::array()}};
+  std::size_t scans = 0, samples = 0, positives = 0, skipped = 0, problems = 0;
   double seconds = 0, peak = 0;
   for (const Part& part : parts) {
     const nlohmann::json r = read_part_report(part);
@@ -172,10 +172,13 @@ nlohmann::json merged_report(const std::vector<Part>& parts, const std::string& 
     samples += r.value("samples", std::size_t{0});
     positives += r.value("positives", std::size_t{0});
     skipped += r.value("scans_skipped", std::size_t{0});
+    problems += r.value("input_problems", std::size_t{0});
     seconds += r.value("seconds", 0.0);
     peak = std::max(peak, r.value("peak_rss_mb", 0.0));
     for (const auto& entry : r.at("skipped")) report["skipped"].push_back(entry);
     for (const auto& entry : r.at("notes")) report["notes"].push_back(entry);
+    if (r.contains("problems"))  // absent in parts written before input problems were reported
+      for (const auto& entry : r.at("problems")) report["problems"].push_back(entry);
     report["parts"].push_back({{"file", part.path},
                                {"shard", part.shard.text()},
                                {"scans", r.value("scans", std::size_t{0})},
@@ -188,6 +191,7 @@ nlohmann::json merged_report(const std::vector<Part>& parts, const std::string& 
   report["samples"] = samples;
   report["positives"] = positives;
   report["scans_skipped"] = skipped;
+  report["input_problems"] = problems;
   report["seconds"] = seconds;
   report["scans_per_minute"] = seconds > 0 ? 60.0 * static_cast<double>(scans) / seconds : 0.0;
   report["peak_rss_mb"] = peak;
@@ -208,6 +212,7 @@ int run_preprocess_merge(ToolContext& context, const std::vector<std::string>& p
   config.merge_yaml(first.provenance.config_yaml, first.path + " (its /config)");
   Provenance provenance = context.provenance();
   provenance.seed = first.provenance.seed;
+  provenance.threads = first.provenance.threads;  // as the first part ran (preprocessing does not depend on it)
   provenance.config_yaml = first.provenance.config_yaml;
 
   std::vector<std::string> patients, ids;
