@@ -42,6 +42,17 @@ std::size_t write_erased_copy(const std::string& from, const std::string& to) {
   return erased;
 }
 
+// Small phantoms at `path`. Depth 12 at 2-3 block slices per original slice: 5-7 annotated slices, so each
+// training positive has triples.
+void make_phantoms(const std::string& path) {
+  const auto made = run_command(tool_path("preprocess") +
+                                " --seed 3 --threads 1 --set preprocess.block_size=[12,16,16]"
+                                " --set preprocess.annotation.slice_spacing_ratio=[2.0,3.0]"
+                                " --set preprocess.phantom.patients=8 --out " + path);
+  INFO(made.output);
+  REQUIRE(made.exit_code == 0);
+}
+
 struct Outputs {
   std::string interpolator, variance, npvae, annotations, per_rater, gradia, due;
 };
@@ -108,13 +119,7 @@ TEST_CASE("the stages before evaluation give the same outputs when /mask and /ra
           "[leakfree][tools]") {
   due::test::ScratchDir dir;
   const std::string data = dir.file("dataset.h5"), erased = dir.file("erased.h5");
-  // Depth 12 at 2-3 block slices per original slice: 5-7 annotated slices, so each training positive has triples.
-  const auto made = run_command(tool_path("preprocess") +
-                                " --seed 3 --threads 1 --set preprocess.block_size=[12,16,16]"
-                                " --set preprocess.annotation.slice_spacing_ratio=[2.0,3.0]"
-                                " --set preprocess.phantom.patients=8 --out " + data);
-  INFO(made.output);
-  REQUIRE(made.exit_code == 0);
+  make_phantoms(data);
   // The gaps of the phantoms hold lesion voxels, in /mask and in /raters: the copy really hides something.
   REQUIRE(write_erased_copy(data, erased) > 0);
   {
@@ -191,12 +196,7 @@ TEST_CASE("an interpolator that sees the scan reads /image at the gap slices and
           "[leakfree][tools][image]") {
   due::test::ScratchDir dir;
   const std::string data = dir.file("dataset.h5"), erased = dir.file("erased.h5"), changed = dir.file("changed.h5");
-  const auto made = run_command(tool_path("preprocess") +
-                                " --seed 3 --threads 1 --set preprocess.block_size=[12,16,16]"
-                                " --set preprocess.annotation.slice_spacing_ratio=[2.0,3.0]"
-                                " --set preprocess.phantom.patients=8 --out " + data);
-  INFO(made.output);
-  REQUIRE(made.exit_code == 0);
+  make_phantoms(data);
   REQUIRE(write_erased_copy(data, erased) > 0);
   const auto [model, variance] = run_image_interpolator(data, dir, "full");
   const auto [erased_model, erased_variance] = run_image_interpolator(erased, dir, "erased");

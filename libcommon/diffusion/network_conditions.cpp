@@ -11,7 +11,7 @@ namespace due {
 torch::Tensor network_conditions(const UNetConfig& unet, const torch::Tensor& masks, const torch::Tensor& undropped,
                                  const torch::Tensor& position, const torch::Tensor& images) {
   std::vector<torch::Tensor> channels{masks};
-  if (takes_shape_prior(unet)) channels.push_back(with_shape_prior(undropped, position).narrow(1, 2, 1).to(masks.device()));
+  if (takes_shape_prior(unet)) channels.push_back(shape_prior_slices(undropped, position).to(masks.device()));
   if (takes_image(unet)) {
     if (!images.defined() || images.dim() != 4 || images.size(1) != unet.image_channels ||
         images.size(0) != masks.size(0))
